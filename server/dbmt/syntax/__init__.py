@@ -1,0 +1,80 @@
+"""Text → syntax model: chunking, cached LALR parses per element, interpretation, positions.
+
+`parse_text` is the one entry point. Each top-level element is parsed alone and its generic
+parse is cached by the element's text, so re-parsing a big file after an edit only runs the
+parser on the elements whose text changed (the others are re-interpreted at their new offsets).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from . import nodes
+from .blocks import split_chunks
+from .generic import ChunkParse, parse_chunk
+from .interpret import FileSyntax, Interpreter
+from .positions import LineIndex
+
+__all__ = ["ParsedFile", "parse_text", "nodes", "LineIndex"]
+
+
+class ChunkCache:
+    """LRU of chunk text → generic parse (offsets relative to the chunk)."""
+
+    def __init__(self, capacity: int = 200_000):
+        self.capacity = capacity
+        self.data: OrderedDict[str, ChunkParse] = OrderedDict()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, chunk: str) -> ChunkParse:
+        cp = self.data.get(chunk)
+        if cp is not None:
+            self.hits += 1
+            self.data.move_to_end(chunk)
+            return cp
+        self.misses += 1
+        cp = parse_chunk(chunk)
+        self.data[chunk] = cp
+        if len(self.data) > self.capacity:
+            self.data.popitem(last=False)
+        return cp
+
+
+DEFAULT_CACHE = ChunkCache()
+
+
+class ParsedFile:
+    """One file's syntax: elements, marks, comments, DBMT001 errors and its line index."""
+
+    __slots__ = ("text", "elements", "errors", "marks", "comments", "_lines")
+
+    def __init__(self, text: str, syntax: FileSyntax):
+        self.text = text
+        self.elements = syntax.elements
+        self.errors = syntax.errors
+        self.marks = syntax.marks
+        self.comments = syntax.comments
+        self._lines: LineIndex | None = None
+
+    @property
+    def lines(self) -> LineIndex:
+        if self._lines is None:
+            self._lines = LineIndex(self.text)
+        return self._lines
+
+
+def parse_text(text: str, cache: ChunkCache | None = DEFAULT_CACHE) -> ParsedFile:
+    out = FileSyntax()
+    for start, end in split_chunks(text):
+        chunk = text[start:end]
+        cp = cache.get(chunk) if cache is not None else parse_chunk(chunk)
+        for s, e, msg in cp.errors:
+            out.errors.append(nodes.SyntaxError_("DBMT001", msg, start + s, start + e))
+        for ctext, s, e in cp.comments:
+            out.comments.append(nodes.Comment(ctext, start + s, start + e))
+        interp = Interpreter(out, start)
+        for line in cp.lines:
+            interp.top(line)
+    out.errors.sort(key=lambda err: err.start)
+    return ParsedFile(text, out)

@@ -1,0 +1,112 @@
+"""Splits a file into top-level elements (chunks) so each is parsed, cached and recovered alone.
+
+The scan skips strings and comments with one compiled regex and only looks at brackets and
+newlines, so it runs at C speed. A chunk ends at a newline outside every bracket. An
+unclosed `{` would otherwise swallow the rest of the file: a line that starts, at column 0,
+the way only top-level elements start (`Table x {`, `Ref:`, `use {` …) closes the chunk early,
+and the chunk's parse then reports the missing `}`.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Strings and comments first (so their brackets are skipped), then the structural characters.
+SCAN_RE = re.compile(
+    r"'''(?:[^'\\]|\\[\s\S]|'(?!''))*'''"
+    r"|'(?:[^'\\\n]|\\[\s\S])*'"
+    r'|"(?:[^"\\\n]|\\.)*"'
+    r"|`(?:[^`\\]|\\[\s\S])*`"
+    r"|//[^\n]*"
+    r"|/\*[\s\S]*?\*/"
+    r"|[{}()\[\]\n]"
+)
+
+# Lines that can only begin a top-level element: a new element while a `{` is still open means
+# that `{` was never closed.
+TOPLEVEL_START_RE = re.compile(
+    r"(?:(?i:table|tablegroup|enum|project|tablepartial|diagramview)[ \t]+[^\n{]*\{"
+    r"|(?i:ref)\b[^\n:{]*[:{]"
+    r"|(?:use|reuse)[ \t]*[{*])"
+)
+
+OPENERS = {"(": ")", "[": "]", "{": "}"}
+
+
+def split_chunks(text: str) -> list[tuple[int, int]]:
+    """(start, end) offsets of each top-level element; blank and comment-only stretches between
+    them are not chunks."""
+    chunks: list[tuple[int, int]] = []
+    depth = 0          # open brackets of any kind
+    start = -1         # start of the current chunk, -1 between chunks
+    pos = 0
+    n = len(text)
+    for m in SCAN_RE.finditer(text):
+        tok = m.group()
+        s = m.start()
+        if start < 0:
+            # Anything non-blank before this token starts a chunk.
+            seg = text[pos:s]
+            stripped = seg.lstrip()
+            if stripped:
+                start = pos + (len(seg) - len(stripped))
+            elif tok == "\n" or tok.startswith("//") or tok.startswith("/*"):
+                pos = m.end()
+                continue
+            else:
+                start = s
+        c = tok[0]
+        if tok == "\n":
+            if depth <= 0:
+                # Element ends here unless the next non-blank line opens its body: `Table x\n{`.
+                nxt = _next_nonblank(text, s + 1)
+                if nxt < n and text[nxt] == "{":
+                    pos = m.end()
+                    continue
+                chunks.append((start, s))
+                start = -1
+                depth = 0
+            elif TOPLEVEL_START_RE.match(text, s + 1):
+                chunks.append((start, s))
+                start = -1
+                depth = 0
+        elif len(tok) == 1 and c in "{([":
+            depth += 1
+        elif len(tok) == 1 and c in "})]":
+            depth -= 1
+        pos = m.end()
+    if start < 0:
+        seg = text[pos:]
+        stripped = seg.lstrip()
+        if stripped:
+            start = pos + (len(seg) - len(stripped))
+    if start >= 0:
+        end = len(text.rstrip())
+        if end > start:
+            chunks.append((start, end))
+    return chunks
+
+
+def _next_nonblank(text: str, i: int) -> int:
+    n = len(text)
+    while i < n and text[i] in " \t\r\n\f":
+        i += 1
+    return i
+
+
+def unclosed_openers(text: str, upto: int) -> list[tuple[str, int]]:
+    """Brackets opened before `upto` and not yet closed (innermost last), strings and comments
+    skipped; a closer that matches nothing is ignored."""
+    stack: list[tuple[str, int]] = []
+    for m in SCAN_RE.finditer(text, 0, upto):
+        tok = m.group()
+        if len(tok) != 1:
+            continue
+        if tok in OPENERS:
+            stack.append((tok, m.start()))
+        elif tok in ")]}":
+            for i in range(len(stack) - 1, -1, -1):
+                if OPENERS[stack[i][0]] == tok:
+                    del stack[i:]
+                    break
+    return stack

@@ -1,0 +1,396 @@
+"""The syntax model of one file: typed elements of DBML and dbmt, each with exact offsets.
+
+Every node carries `start`/`end` character offsets into its file's text (line and column are
+derived on demand through `positions.LineIndex`, which keeps nodes small). Names carry their own
+range, so definition, references and rename can point at exactly the identifier.
+"""
+
+from __future__ import annotations
+
+
+class Node:
+    __slots__ = ("start", "end")
+
+    def __init__(self, start: int, end: int):
+        self.start = start
+        self.end = end
+
+    def __repr__(self) -> str:  # pragma: no cover - debugging aid
+        fields = ", ".join(
+            f"{k}={getattr(self, k)!r}" for k in self.__slots__ if k not in ("start", "end")
+        )
+        return f"{type(self).__name__}({fields} @{self.start}-{self.end})"
+
+
+class Name(Node):
+    """One identifier, unquoted (`"my table"` → `my table`), with its own range."""
+
+    __slots__ = ("text", "quoted")
+
+    def __init__(self, text: str, start: int, end: int, quoted: bool = False):
+        super().__init__(start, end)
+        self.text = text
+        self.quoted = quoted
+
+
+class QualifiedName(Node):
+    """A dotted name: `users`, `core.users`, `core.users.id`, `Enum.Variant`."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self, parts: list[Name]):
+        super().__init__(parts[0].start, parts[-1].end)
+        self.parts = parts
+
+    @property
+    def text(self) -> str:
+        return ".".join(p.text for p in self.parts)
+
+    @property
+    def last(self) -> Name:
+        return self.parts[-1]
+
+
+def schema_and_name(qn: QualifiedName) -> tuple[str, str]:
+    """`core.users` → ('core', 'users'); bare `users` → ('public', 'users')."""
+    if len(qn.parts) >= 2:
+        return qn.parts[-2].text, qn.parts[-1].text
+    return "public", qn.parts[0].text
+
+
+class Value(Node):
+    """A literal or name used as a value. kind: string, number, boolean, null, expression,
+    identifier, color, other. `text` is the content (strings unquoted and unescaped)."""
+
+    __slots__ = ("kind", "text", "qname")
+
+    def __init__(self, kind: str, text: str, start: int, end: int, qname: QualifiedName | None = None):
+        super().__init__(start, end)
+        self.kind = kind
+        self.text = text
+        self.qname = qname
+
+
+class MarkArg(Node):
+    """One argument of a mark. kind: identifier, dotted, integer, string."""
+
+    __slots__ = ("text", "kind")
+
+    def __init__(self, text: str, kind: str, start: int, end: int):
+        super().__init__(start, end)
+        self.text = text
+        self.kind = kind
+
+
+class Mark(Node):
+    """`%name arg …`: a dbmt annotation (§2). placement: block, column or misplaced."""
+
+    __slots__ = ("name", "name_end", "args", "placement", "bad_args")
+
+    def __init__(self, name: str, start: int, name_end: int, end: int, args: list[MarkArg],
+                 placement: str, bad_args: list[tuple[int, int, str]]):
+        super().__init__(start, end)
+        self.name = name
+        self.name_end = name_end
+        self.args = args
+        self.placement = placement
+        self.bad_args = bad_args
+
+
+class Setting(Node):
+    """One entry of a `[ … ]` list: `pk`, `not null`, `default: 1`, `ref: > users.id`."""
+
+    __slots__ = ("key", "key_start", "key_end", "value", "ref")
+
+    def __init__(self, key: str, start: int, end: int, key_start: int, key_end: int,
+                 value: Value | None = None, ref: "InlineRef | None" = None):
+        super().__init__(start, end)
+        self.key = key
+        self.key_start = key_start
+        self.key_end = key_end
+        self.value = value
+        self.ref = ref
+
+
+def find_setting(settings: list[Setting], key: str) -> Setting | None:
+    for s in settings:
+        if s.key == key:
+            return s
+    return None
+
+
+class Endpoint(Node):
+    """One side of a relationship: `schema.table.col` or `table.(c1, c2)`."""
+
+    __slots__ = ("table", "columns")
+
+    def __init__(self, table: QualifiedName | None, columns: list[Name], start: int, end: int):
+        super().__init__(start, end)
+        self.table = table
+        self.columns = columns
+
+
+class InlineRef(Node):
+    """`ref: > users.id` in a column's settings; the column itself is the other endpoint."""
+
+    __slots__ = ("op", "target")
+
+    def __init__(self, op: str, target: Endpoint, start: int, end: int):
+        super().__init__(start, end)
+        self.op = op
+        self.target = target
+
+
+class TypeRef(Node):
+    """A column type: `int`, `varchar(255)`, `core.status`, `int[]`, `"double precision"`."""
+
+    __slots__ = ("qname", "args", "array", "text")
+
+    def __init__(self, qname: QualifiedName, args: str | None, array: int, text: str, start: int, end: int):
+        super().__init__(start, end)
+        self.qname = qname
+        self.args = args
+        self.array = array
+        self.text = text
+
+
+class Column(Node):
+    __slots__ = ("name", "type", "settings", "marks", "generated_from", "injected_from")
+
+    def __init__(self, name: Name, type_: TypeRef | None, settings: list[Setting], marks: list[Mark],
+                 start: int, end: int):
+        super().__init__(start, end)
+        self.name = name
+        self.type = type_
+        self.settings = settings
+        self.marks = marks
+        self.generated_from = None  # a Mark, for columns that %extension generates
+        self.injected_from = None   # a TablePartial name, for columns injected by ~partial
+
+    def setting(self, key: str) -> Setting | None:
+        return find_setting(self.settings, key)
+
+    @property
+    def is_pk(self) -> bool:
+        return any(s.key in ("pk", "primary key") for s in self.settings)
+
+    @property
+    def type_text(self) -> str:
+        return self.type.text if self.type else ""
+
+
+class IndexEntry(Node):
+    """One line of `indexes { … }`: columns and/or backtick expressions, then settings."""
+
+    __slots__ = ("columns", "expressions", "settings")
+
+    def __init__(self, columns: list[Name], expressions: list[Value], settings: list[Setting], start: int, end: int):
+        super().__init__(start, end)
+        self.columns = columns
+        self.expressions = expressions
+        self.settings = settings
+
+
+class CheckEntry(Node):
+    """One line of `checks { … }`: a backtick expression and optional settings (name)."""
+
+    __slots__ = ("expression", "settings")
+
+    def __init__(self, expression: Value, settings: list[Setting], start: int, end: int):
+        super().__init__(start, end)
+        self.expression = expression
+        self.settings = settings
+
+
+class Records(Node):
+    """`Records table(cols) { rows }` (top level) or `Records (cols) { … }` inside a table."""
+
+    __slots__ = ("table", "columns", "rows")
+
+    def __init__(self, table: QualifiedName | None, columns: list[Name], rows: list[list[Value]], start: int, end: int):
+        super().__init__(start, end)
+        self.table = table
+        self.columns = columns
+        self.rows = rows
+
+
+class Element(Node):
+    """Base of top-level elements: a keyword, a name and a body range."""
+
+    __slots__ = ("keyword", "name", "settings", "marks", "notes", "body_start", "body_end")
+
+    kind = "element"
+
+    def __init__(self, keyword: str, name: QualifiedName | None, start: int, end: int):
+        super().__init__(start, end)
+        self.keyword = keyword
+        self.name = name
+        self.settings: list[Setting] = []
+        self.marks: list[Mark] = []
+        self.notes: list[Value] = []
+        self.body_start = end
+        self.body_end = end
+
+
+class Table(Element):
+    __slots__ = ("alias", "columns", "indexes", "checks", "records", "injections")
+    kind = "table"
+
+    def __init__(self, keyword, name, start, end):
+        super().__init__(keyword, name, start, end)
+        self.alias: Name | None = None
+        self.columns: list[Column] = []
+        self.indexes: list[IndexEntry] = []
+        self.checks: list[CheckEntry] = []
+        self.records: list[Records] = []
+        self.injections: list[Name] = []  # ~partial names, in order
+
+    def column(self, name: str) -> Column | None:
+        for c in self.columns:
+            if c.name.text == name:
+                return c
+        return None
+
+
+class TablePartial(Table):
+    __slots__ = ()
+    kind = "partial"
+
+
+class EnumValue(Node):
+    __slots__ = ("name", "settings")
+
+    def __init__(self, name: Name, settings: list[Setting], start: int, end: int):
+        super().__init__(start, end)
+        self.name = name
+        self.settings = settings
+
+
+class Enum(Element):
+    __slots__ = ("values",)
+    kind = "enum"
+
+    def __init__(self, keyword, name, start, end):
+        super().__init__(keyword, name, start, end)
+        self.values: list[EnumValue] = []
+
+    def value(self, name: str) -> EnumValue | None:
+        for v in self.values:
+            if v.name.text == name:
+                return v
+        return None
+
+
+class Relationship(Node):
+    """`left op right [settings]`, the body of a `Ref`."""
+
+    __slots__ = ("left", "op", "op_start", "right", "settings")
+
+    def __init__(self, left: Endpoint, op: str, op_start: int, right: Endpoint, settings: list[Setting], start: int, end: int):
+        super().__init__(start, end)
+        self.left = left
+        self.op = op
+        self.op_start = op_start
+        self.right = right
+        self.settings = settings
+
+
+class Ref(Element):
+    __slots__ = ("relationships",)
+    kind = "ref"
+
+    def __init__(self, keyword, name, start, end):
+        super().__init__(keyword, name, start, end)
+        self.relationships: list[Relationship] = []
+
+
+class TableGroup(Element):
+    __slots__ = ("tables",)
+    kind = "group"
+
+    def __init__(self, keyword, name, start, end):
+        super().__init__(keyword, name, start, end)
+        self.tables: list[QualifiedName] = []
+
+
+class Project(Element):
+    __slots__ = ("fields",)
+    kind = "project"
+
+    def __init__(self, keyword, name, start, end):
+        super().__init__(keyword, name, start, end)
+        self.fields: dict[str, Value] = {}
+
+
+class StickyNote(Element):
+    __slots__ = ()
+    kind = "note"
+
+
+class RecordsElement(Element):
+    __slots__ = ("records",)
+    kind = "records"
+
+    def __init__(self, keyword, name, start, end, records: Records | None = None):
+        super().__init__(keyword, name, start, end)
+        self.records = records
+
+
+class DiagramView(Element):
+    __slots__ = ("members",)
+    kind = "diagramview"
+
+    def __init__(self, keyword, name, start, end):
+        super().__init__(keyword, name, start, end)
+        self.members: list[tuple[str, list[QualifiedName]]] = []
+
+
+class GenericElement(Element):
+    """Elements dbmt accepts but does not interpret further (`Metadata`, `Dep`)."""
+
+    __slots__ = ()
+    kind = "generic"
+
+
+class UseSpecifier(Node):
+    """`table core.users as u` inside `use { … }`."""
+
+    __slots__ = ("kind_word", "qname", "alias")
+
+    def __init__(self, kind_word: str, qname: QualifiedName, alias: Name | None, start: int, end: int):
+        super().__init__(start, end)
+        self.kind_word = kind_word
+        self.qname = qname
+        self.alias = alias
+
+
+class Use(Element):
+    """`use * from './base'`, `use { table a, enum b as c } from '../x'`, or `reuse …`."""
+
+    __slots__ = ("wildcard", "specifiers", "path")
+    kind = "use"
+
+    def __init__(self, keyword, start, end):
+        super().__init__(keyword, None, start, end)
+        self.wildcard = False
+        self.specifiers: list[UseSpecifier] = []
+        self.path: Value | None = None
+
+
+class Comment(Node):
+    __slots__ = ("text",)
+
+    def __init__(self, text: str, start: int, end: int):
+        super().__init__(start, end)
+        self.text = text
+
+
+class SyntaxError_(Node):
+    """A DBMT001 (or mark-shape) problem found while parsing; code says which."""
+
+    __slots__ = ("code", "message")
+
+    def __init__(self, code: str, message: str, start: int, end: int):
+        super().__init__(start, end)
+        self.code = code
+        self.message = message
