@@ -38,6 +38,7 @@ def split_chunks(text: str) -> list[tuple[int, int]]:
     them are not chunks."""
     chunks: list[tuple[int, int]] = []
     depth = 0          # open brackets of any kind
+    stack: list[str] = []
     start = -1         # start of the current chunk, -1 between chunks
     pos = 0
     n = len(text)
@@ -66,14 +67,22 @@ def split_chunks(text: str) -> list[tuple[int, int]]:
                 chunks.append((start, s))
                 start = -1
                 depth = 0
+                stack.clear()
             elif TOPLEVEL_START_RE.match(text, s + 1):
                 chunks.append((start, s))
                 start = -1
                 depth = 0
+                stack.clear()
         elif len(tok) == 1 and c in "{([":
+            stack.append(c)
             depth += 1
         elif len(tok) == 1 and c in "})]":
-            depth -= 1
+            # A closer that matches nothing open is a stray (the parse reports it), not an end.
+            for i in range(len(stack) - 1, -1, -1):
+                if OPENERS[stack[i]] == c:
+                    del stack[i:]
+                    break
+            depth = len(stack)
         pos = m.end()
     if start < 0:
         seg = text[pos:]

@@ -203,7 +203,9 @@ def _repair(text: str, chunk: str, e: UnexpectedInput, errors: list, appended: i
         pos = tok.start_pos
         if tok.type in ("RPAR", "RSQB", "RBRACE"):
             stack = unclosed_openers(text, pos)
-            if stack and OPENERS[stack[-1][0]] != tok.value:
+            # The innermost open bracket is unclosed only if this closer closes an outer one;
+            # a closer that matches nothing open is simply extra.
+            if stack and OPENERS[stack[-1][0]] != tok.value and any(OPENERS[o] == tok.value for o, _ in stack):
                 opener, at = stack[-1]
                 errors.append((at, at + 1, f"'{opener}' is never closed: expected {_CLOSER_NAME[OPENERS[opener]]} before '{tok.value}'"))
                 return _blank(text, at, _line_end(text, at)), appended

@@ -1,0 +1,42 @@
+"""Index → diagnostics: runs every registered rule for one file, isolating failures per rule."""
+
+from __future__ import annotations
+
+import importlib
+import traceback
+
+from ..diagnostics import Diagnostic
+from .context import Ctx
+from .registry import CODES, RULES
+
+# Rule modules register themselves on import; one module per rule family.
+RULE_MODULES = ("names", "marks", "relations", "traits", "extensions", "events", "values")
+for _m in RULE_MODULES:
+    try:
+        importlib.import_module(f"{__name__}.{_m}")
+    except ModuleNotFoundError as e:  # a family not written yet must not stop the others
+        if e.name != f"{__name__}.{_m}":
+            raise
+
+
+def run_rules(index, fm, config, cache: dict, decode_problem=None) -> tuple[list[Diagnostic], set[str]]:
+    ctx = Ctx(index, fm, config, cache)
+    if decode_problem is not None:
+        off, reason = decode_problem
+        ctx.report("DBMT001", reason, off, off + 1)
+    for err in fm.parsed.errors:
+        ctx.report(err.code, err.message, err.start, err.end)
+    for name, _codes, fn in RULES:
+        try:
+            fn(ctx)
+        except Exception as exc:  # a bug in one rule must not hide the others' findings
+            first = traceback.extract_tb(exc.__traceback__)[-1]
+            ctx.out.append(Diagnostic(
+                "DBMT900", "information",
+                f"internal error in rule {name}: {type(exc).__name__}: {exc} ({first.filename.rsplit('/', 1)[-1]}:{first.lineno}); other rules ran",
+                fm.path, 0, 0))
+    ctx.out.sort(key=Diagnostic.sort_key)
+    return ctx.out, ctx.deps
+
+
+__all__ = ["run_rules", "CODES"]

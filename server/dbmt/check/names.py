@@ -1,0 +1,184 @@
+"""Name resolution across files: unknown tables, columns, enums, variants, partials (DBMT101–104,
+DBMT109), duplicate definitions (DBMT105) and `use` of missing files or names (DBMT111)."""
+
+from __future__ import annotations
+
+import copy
+
+from ..syntax import nodes as n
+from ..workspace.index import qkey
+from .context import COLUMN_PROVIDERS, Ctx, display
+from .registry import rule
+
+
+def injected_columns(ctx: Ctx, d) -> list[n.Column]:
+    """Columns a table gets from `~partial` lines; the table's own columns win (DBML's rule)."""
+    el = d.element
+    if not el.injections:
+        return []
+    own = {c.name.text for c in el.columns}
+    out: list[n.Column] = []
+    for inj in el.injections:
+        p = ctx.named("partial", inj.text)
+        if p is None:
+            continue
+        for c in p.element.columns:
+            if c.name.text in own or any(o.name.text == c.name.text for o in out):
+                continue
+            cc = copy.copy(c)
+            cc.injected_from = inj.text
+            out.append(cc)
+    return out
+
+
+COLUMN_PROVIDERS.append(injected_columns)
+
+
+def _tables_of_file(ctx: Ctx):
+    for d in ctx.fm.defs:
+        if d.kind in ("table", "partial"):
+            yield d
+
+
+def check_endpoint(ctx: Ctx, ep: n.Endpoint, own_table=None):
+    """Resolve `table.col` / `table.(a, b)`; report DBMT101/102. Returns (table def, columns)."""
+    if ep.table is None:
+        d = own_table
+    else:
+        d = ctx.table(ep.table)
+        if d is None:
+            key = qkey(ep.table)
+            ctx.report("DBMT101", f"unknown table '{display(key)}'{ctx.suggest('table', key)}",
+                       ep.table.start, ep.table.end, data={"name": display(key), "kind": "table"})
+            return None, []
+    if d is None:
+        return None, []
+    cols = []
+    for cname in ep.columns:
+        c = ctx.column(d, cname.text)
+        if c is None:
+            names = [c.name.text for c in ctx.columns(d)]
+            import difflib
+            close = difflib.get_close_matches(cname.text, names, n=1, cutoff=0.6)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            ctx.report("DBMT102", f"table '{display(d.key)}' has no column '{cname.text}'{hint}",
+                       cname.start, cname.end, related=[(d.path, d.name_node.start, d.name_node.end, f"table '{display(d.key)}' is defined here")],
+                       data={"table": display(d.key), "column": cname.text})
+        cols.append(c)
+    return d, cols
+
+
+@rule("DBMT101", "DBMT102", "DBMT109")
+def references(ctx: Ctx) -> None:
+    """Every table and column a file names exists where the file can see it."""
+    for d in _tables_of_file(ctx):
+        t = d.element
+        for inj in t.injections:
+            if ctx.named("partial", inj.text) is None:
+                ctx.report("DBMT109", f"unknown TablePartial '{inj.text}'{ctx.suggest('partial', inj.text)}",
+                           inj.start, inj.end, data={"name": inj.text, "kind": "partial"})
+        for col in t.columns:
+            for s in col.settings:
+                if s.key == "ref" and s.ref is not None:
+                    check_endpoint(ctx, s.ref.target, own_table=d)
+        names = None
+        for idx in t.indexes:
+            for cname in idx.columns:
+                if names is None:
+                    names = {c.name.text for c in ctx.columns(d)}
+                if cname.text not in names:
+                    ctx.report("DBMT102", f"index names column '{cname.text}', which table '{display(d.key)}' does not have",
+                               cname.start, cname.end, data={"table": display(d.key), "column": cname.text})
+    for el in ctx.parsed.elements:
+        if el.kind == "ref":
+            for rel in el.relationships:
+                check_endpoint(ctx, rel.left)
+                check_endpoint(ctx, rel.right)
+        elif el.kind == "group":
+            for qn in el.tables:
+                if ctx.table(qn) is None:
+                    key = qkey(qn)
+                    ctx.report("DBMT101", f"TableGroup '{el.name.text if el.name else ''}' lists unknown table '{display(key)}'{ctx.suggest('table', key)}",
+                               qn.start, qn.end, data={"name": display(key), "kind": "table"})
+        elif el.kind == "records" and el.records is not None and el.records.table is not None:
+            d = ctx.table(el.records.table)
+            if d is None:
+                key = qkey(el.records.table)
+                ctx.report("DBMT101", f"unknown table '{display(key)}'{ctx.suggest('table', key)}",
+                           el.records.table.start, el.records.table.end, data={"name": display(key), "kind": "table"})
+            else:
+                for cname in el.records.columns:
+                    if ctx.column(d, cname.text) is None:
+                        ctx.report("DBMT102", f"table '{display(d.key)}' has no column '{cname.text}'",
+                                   cname.start, cname.end, data={"table": display(d.key), "column": cname.text})
+
+
+DUP_WORDS = {"table": "table", "enum": "enum", "group": "TableGroup", "partial": "TablePartial", "note": "sticky note"}
+
+
+@rule("DBMT105")
+def duplicates(ctx: Ctx) -> None:
+    """A name defined twice where one file sees both; columns, variants twice in one element."""
+    idx = ctx.index
+    ctx.depend("nouse:*")
+    for d in ctx.fm.defs:
+        others = [o for o in ctx.lookup(d.kind, d.key) if o is not d]
+        if idx.no_use_files:
+            # A file without `use` lines sees every definition.
+            others = [o for o in idx.defs[d.kind].get(d.key, []) if o is not d]
+        else:
+            extra = [o for o in idx.defs[d.kind].get(d.key, []) if o is not d and o not in others
+                     and d in idx.visible(o.path, d.kind, d.key)]
+            others += extra
+        if others:
+            word = DUP_WORDS[d.kind]
+            where = ", ".join(sorted({_rel(ctx, o.path) + f":{ctx.line_of(o.path, o.name_node.start) + 1}" for o in others}))
+            ctx.report("DBMT105", f"{word} '{display(d.key)}' is defined more than once (also at {where})",
+                       d.name_node.start, d.name_node.end,
+                       related=[(o.path, o.name_node.start, o.name_node.end, f"{word} '{display(d.key)}' is also defined here") for o in others],
+                       data={"kind": d.kind, "name": display(d.key)})
+    for el in ctx.parsed.elements:
+        if el.kind in ("table", "partial"):
+            _dup_members(ctx, el, [c.name for c in el.columns], "column", f"table '{el.name.text if el.name else ''}'")
+        elif el.kind == "enum":
+            _dup_members(ctx, el, [v.name for v in el.values], "variant", f"enum '{el.name.text if el.name else ''}'")
+
+
+def _dup_members(ctx: Ctx, el, names: list[n.Name], word: str, owner: str) -> None:
+    seen: dict[str, n.Name] = {}
+    for nm in names:
+        first = seen.get(nm.text)
+        if first is None:
+            seen[nm.text] = nm
+            continue
+        ctx.report("DBMT105", f"{word} '{nm.text}' is declared twice in {owner}", nm.start, nm.end,
+                   related=[(ctx.path, first.start, first.end, f"first declaration of '{nm.text}'")],
+                   data={"kind": word, "name": nm.text})
+        ctx.report("DBMT105", f"{word} '{nm.text}' is declared twice in {owner}", first.start, first.end,
+                   related=[(ctx.path, nm.start, nm.end, f"second declaration of '{nm.text}'")],
+                   data={"kind": word, "name": nm.text})
+
+
+def _rel(ctx: Ctx, path: str) -> str:
+    import os
+    return os.path.relpath(path, str(ctx.config.root)).replace(os.sep, "/")
+
+
+@rule("DBMT111")
+def imports(ctx: Ctx) -> None:
+    """Every `use` names an existing file, and every imported name exists there."""
+    for imp in ctx.fm.imports:
+        u = imp.use
+        if imp.target is None:
+            if imp.spec is None or imp.spec is u.specifiers[0]:
+                ctx.report("DBMT111", f"'{u.path.text}' names no .dbmt or .dbml file",
+                           u.path.start, u.path.end, data={"path": u.path.text})
+            continue
+        ctx.depend(f"exports:{imp.target}")
+        if imp.kind is None:
+            continue
+        theirs = ctx.index.exports(imp.target)
+        if (imp.kind, imp.key) not in theirs:
+            word = {"table": "table", "enum": "enum", "group": "TableGroup", "partial": "TablePartial", "note": "note"}[imp.kind]
+            ctx.report("DBMT111", f"'{u.path.text}' defines no {word} '{display(imp.key)}'",
+                       imp.spec.qname.start, imp.spec.qname.end, data={"path": u.path.text, "name": display(imp.key)})

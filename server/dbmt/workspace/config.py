@@ -1,0 +1,97 @@
+"""The workspace root and its configuration (`dbmt.toml` or `[tool.dbmt]` in pyproject.toml)."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..check.registry import CODES
+from ..diagnostics import SEVERITIES
+
+SEVERITY_WORDS = set(SEVERITIES) | {"info", "off"}
+KNOWN_KEYS = {"include", "exclude", "extension-limit", "severity", "analysis-budget-ms"}
+
+
+class ConfigError(Exception):
+    """A config file that cannot be used; the message is one line naming the file and the key."""
+
+
+@dataclass
+class Config:
+    root: Path
+    source: Path | None = None
+    include: list[str] = field(default_factory=lambda: ["**/*.dbmt", "**/*.dbml"])
+    exclude: list[str] = field(default_factory=list)
+    extension_limit: int = 1024
+    analysis_budget_ms: int = 1000
+    severity: dict[str, str] = field(default_factory=dict)  # code → error|warning|information|hint|off
+
+    def severity_of(self, code: str) -> str | None:
+        """The configured severity of a code, None when it is turned off."""
+        s = self.severity.get(code)
+        if s is None:
+            return CODES[code][0]
+        if s == "off":
+            return None
+        return "information" if s == "info" else s
+
+
+def find_root(start: Path) -> tuple[Path, Path | None]:
+    """The nearest folder at or above `start` holding dbmt.toml or a pyproject.toml with
+    [tool.dbmt]; else `start` itself."""
+    start = start.resolve()
+    for d in [start, *start.parents]:
+        if (d / "dbmt.toml").is_file():
+            return d, d / "dbmt.toml"
+        pp = d / "pyproject.toml"
+        if pp.is_file():
+            try:
+                data = tomllib.loads(pp.read_text(encoding="utf-8"))
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError):
+                continue
+            if isinstance(data.get("tool"), dict) and "dbmt" in data["tool"]:
+                return d, pp
+    return start, None
+
+
+def load_config(root: Path, source: Path | None) -> Config:
+    cfg = Config(root=root, source=source)
+    if source is None:
+        return cfg
+    try:
+        data = tomllib.loads(source.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{source}: not valid TOML ({e})") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{source}: cannot be read ({e})") from None
+    if source.name == "pyproject.toml":
+        data = data.get("tool", {}).get("dbmt", {})
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: [tool.dbmt] must be a table")
+    for key in data:
+        if key not in KNOWN_KEYS and key not in CODES:
+            raise ConfigError(f"{source}: unknown key '{key}' (known: {', '.join(sorted(KNOWN_KEYS))}, or a code like DBMT306)")
+    for key in ("include", "exclude"):
+        if key in data:
+            v = data[key]
+            if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+                raise ConfigError(f"{source}: '{key}' must be a list of glob strings")
+            setattr(cfg, key, list(v))
+    for key, attr in (("extension-limit", "extension_limit"), ("analysis-budget-ms", "analysis_budget_ms")):
+        if key in data:
+            v = data[key]
+            if not isinstance(v, int) or isinstance(v, bool) or v < 1:
+                raise ConfigError(f"{source}: '{key}' must be a positive integer, got {v!r}")
+            setattr(cfg, attr, v)
+    overrides = dict(data.get("severity", {}) or {})
+    if not isinstance(overrides, dict):
+        raise ConfigError(f"{source}: 'severity' must be a table of CODE = \"level\"")
+    overrides.update({k: v for k, v in data.items() if k in CODES})
+    for code, level in overrides.items():
+        if code not in CODES:
+            raise ConfigError(f"{source}: unknown diagnostic code '{code}' in severity overrides")
+        if not isinstance(level, str) or level.lower() not in SEVERITY_WORDS:
+            raise ConfigError(f"{source}: severity of {code} must be one of error, warning, info, hint, off; got {level!r}")
+        cfg.severity[code] = level.lower()
+    return cfg

@@ -1,0 +1,254 @@
+"""Symbols across files: what each file defines and imports, who sees what, who depends on what.
+
+A file contributes definitions (tables with aliases, enums, groups, partials, sticky notes) and
+facts the workspace rules read backwards (variant claims, %extension supporters, group
+memberships, events). Each contribution is keyed (`table:core.users`, `claims:public.E`, …) with
+a signature: when a file changes, the keys whose signature changed are exactly the names other
+files must be re-checked for.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from ..syntax import ParsedFile
+from ..syntax import nodes as n
+
+KINDS = ("table", "enum", "group", "partial", "note")
+
+
+def table_key(schema: str, name: str) -> str:
+    return f"{schema}.{name}"
+
+
+def qkey(qn: n.QualifiedName) -> str:
+    """`users` → `public.users`; `core.users` → `core.users`."""
+    s, name = n.schema_and_name(qn)
+    return table_key(s, name)
+
+
+@dataclass(eq=False)
+class Definition:
+    kind: str           # table | enum | group | partial | note
+    key: str            # `schema.name` for tables and enums, the name for the others
+    path: str
+    element: n.Element
+
+    @property
+    def name_node(self) -> n.Node:
+        return self.element.name.last if self.element.name else self.element
+
+
+@dataclass
+class Import:
+    """One imported name: `use { table auth.users as u } from '../auth'` (or all of `use *`)."""
+
+    kind: str | None     # None for `use *`
+    key: str | None      # the name in the imported file
+    local: str | None    # the name in this file (alias or same)
+    target: str | None   # resolved absolute path of the imported file, None if missing
+    use: n.Use
+    spec: n.UseSpecifier | None
+    reexport: bool
+
+
+class FileModel:
+    """What one file defines and imports, derived from its syntax alone."""
+
+    def __init__(self, path: str, parsed: ParsedFile, is_dbml: bool):
+        self.path = path
+        self.parsed = parsed
+        self.is_dbml = is_dbml
+        self.defs: list[Definition] = []
+        self.aliases: dict[str, str] = {}
+        self.imports: list[Import] = []
+        self.has_use = False
+        text = parsed.text
+        self.signatures: dict[str, str] = {}
+        for el in parsed.elements:
+            kind = el.kind
+            if kind in ("table", "partial", "enum", "group", "note") and el.name is not None:
+                key = qkey(el.name) if kind in ("table", "enum") else el.name.text
+                d = Definition(kind, key, path, el)
+                self.defs.append(d)
+                sig_key = f"{kind}:{key}"
+                self.signatures[sig_key] = self.signatures.get(sig_key, "") + text[el.start:el.end]
+                if kind == "table" and getattr(el, "alias", None) is not None:
+                    self.aliases[el.alias.text] = key
+                    self.signatures[f"table:{el.alias.text}"] = key
+            elif kind == "use":
+                self.has_use = True
+            elif kind in ("ref", "records"):
+                # Top-level refs change what columns reference: rules about relations read them.
+                self.signatures["refs:*"] = self.signatures.get("refs:*", "") + text[el.start:el.end]
+        # Facts read backwards by workspace rules.
+        for el in parsed.elements:
+            for mk in el.marks:
+                if mk.name == "extension_enum" and mk.args and "." in mk.args[0].text:
+                    enum_part = mk.args[0].text.rsplit(".", 1)[0]
+                    k = f"claims:{_enum_key_text(enum_part)}"
+                    self.signatures[k] = self.signatures.get(k, "") + f"{el.name.text if el.name else ''}={mk.args[0].text};"
+                elif mk.name == "extension" and mk.args:
+                    k = f"supporters:{_enum_key_text(mk.args[0].text)}"
+                    self.signatures[k] = self.signatures.get(k, "") + f"{el.name.text if el.name else ''};"
+                elif mk.name in ("events_clone", "events_for"):
+                    self.signatures["events:*"] = self.signatures.get("events:*", "") + text[el.start:el.end]
+            if el.kind == "group":
+                self.signatures["groups:*"] = self.signatures.get("groups:*", "") + text[el.start:el.end]
+        self.signatures[f"exports:{path}"] = ",".join(sorted(f"{d.kind}:{d.key}" for d in self.defs))
+
+    def resolve_imports(self, exists) -> None:
+        base = os.path.dirname(self.path)
+        self.imports = []
+        for el in self.parsed.elements:
+            if el.kind != "use" or el.path is None:
+                continue
+            target = resolve_use_path(base, el.path.text, exists)
+            reexport = el.keyword == "reuse"
+            if el.wildcard:
+                self.imports.append(Import(None, None, None, target, el, None, reexport))
+            for spec in el.specifiers:
+                kind = {"table": "table", "enum": "enum", "tablegroup": "group", "tablepartial": "partial", "note": "note"}.get(spec.kind_word)
+                if kind is None:
+                    continue
+                key = qkey(spec.qname) if kind in ("table", "enum") else spec.qname.text
+                local = spec.alias.text if spec.alias else key
+                if spec.alias and kind in ("table", "enum"):
+                    local = table_key("public", spec.alias.text)
+                self.imports.append(Import(kind, key, local, target, el, spec, reexport))
+
+
+def _enum_key_text(text: str) -> str:
+    parts = text.split(".")
+    return table_key(parts[-2], parts[-1]) if len(parts) >= 2 else table_key("public", parts[0])
+
+
+def resolve_use_path(base_dir: str, rel: str, exists) -> str | None:
+    """`./base` → the file it names: as written, or with .dbmt / .dbml added."""
+    candidate = os.path.normpath(os.path.join(base_dir, rel))
+    for c in (candidate, candidate + ".dbmt", candidate + ".dbml"):
+        if exists(c):
+            return c
+    return None
+
+
+class Index:
+    """All files' definitions, by kind and key, with the per-file view each file has."""
+
+    def __init__(self):
+        self.files: dict[str, FileModel] = {}
+        self.defs: dict[str, dict[str, list[Definition]]] = {k: {} for k in KINDS}
+        self.no_use_files: set[str] = set()
+        self.aliases: dict[str, list[str]] = {}  # table alias → table keys (workspace-wide)
+        self._scopes: dict[str, dict[tuple[str, str], list[Definition]]] = {}
+
+    # -- maintenance -----------------------------------------------------------------
+    def add(self, fm: FileModel) -> None:
+        self.files[fm.path] = fm
+        for d in fm.defs:
+            self.defs[d.kind].setdefault(d.key, []).append(d)
+        for alias, key in fm.aliases.items():
+            self.aliases.setdefault(alias, []).append(key)
+        if not fm.has_use:
+            self.no_use_files.add(fm.path)
+        self._scopes.clear()
+
+    def remove(self, path: str) -> FileModel | None:
+        fm = self.files.pop(path, None)
+        if fm is None:
+            return None
+        for d in fm.defs:
+            lst = self.defs[d.kind].get(d.key)
+            if lst is not None:
+                lst[:] = [x for x in lst if x.path != path]
+                if not lst:
+                    del self.defs[d.kind][d.key]
+        for alias, key in fm.aliases.items():
+            keys = self.aliases.get(alias)
+            if keys is not None:
+                if key in keys:
+                    keys.remove(key)
+                if not keys:
+                    del self.aliases[alias]
+        self.no_use_files.discard(path)
+        self._scopes.clear()
+        return fm
+
+    # -- visibility ------------------------------------------------------------------
+    def exports(self, path: str, seen: set[str] | None = None) -> dict[tuple[str, str], list[Definition]]:
+        """Names a file offers to `use`: its own definitions and what it `reuse`s."""
+        fm = self.files.get(path)
+        out: dict[tuple[str, str], list[Definition]] = {}
+        if fm is None:
+            return out
+        for d in fm.defs:
+            out.setdefault((d.kind, d.key), []).append(d)
+        seen = (seen or set()) | {path}
+        for imp in fm.imports:
+            if not imp.reexport or imp.target is None or imp.target in seen:
+                continue
+            theirs = self.exports(imp.target, seen)
+            if imp.kind is None:
+                for k, v in theirs.items():
+                    out.setdefault(k, []).extend(x for x in v if x not in out.get(k, []))
+            else:
+                v = theirs.get((imp.kind, imp.key))
+                if v:
+                    out.setdefault((imp.kind, imp.local), []).extend(v)
+        return out
+
+    def scope(self, path: str) -> dict[tuple[str, str], list[Definition]] | None:
+        """The names a file with `use` lines sees (None: the file sees the whole workspace)."""
+        if path in self.no_use_files or path not in self.files:
+            return None
+        sc = self._scopes.get(path)
+        if sc is not None:
+            return sc
+        fm = self.files[path]
+        sc = {}
+        for d in fm.defs:
+            sc.setdefault((d.kind, d.key), []).append(d)
+        for imp in fm.imports:
+            if imp.target is None:
+                continue
+            theirs = self.exports(imp.target, {path})
+            if imp.kind is None:
+                for k, v in theirs.items():
+                    sc.setdefault(k, []).extend(v)
+            else:
+                v = theirs.get((imp.kind, imp.key))
+                if v:
+                    sc.setdefault((imp.kind, imp.local), []).extend(v)
+        self._scopes[path] = sc
+        return sc
+
+    def visible(self, path: str, kind: str, key: str) -> list[Definition]:
+        sc = self.scope(path)
+        if sc is None:
+            found = self.defs[kind].get(key, [])
+            if not found and kind == "table":
+                # A table alias (`Table users as U`) names the table too.
+                for target in self.aliases.get(key.split(".", 1)[1] if key.startswith("public.") else key, ()):
+                    found = self.defs["table"].get(target, [])
+                    if found:
+                        break
+            return found
+        found = sc.get((kind, key), [])
+        if not found and kind == "table":
+            fm = self.files[path]
+            alias = key.split(".", 1)[1] if key.startswith("public.") else key
+            target = fm.aliases.get(alias)
+            if target:
+                found = sc.get(("table", target), [])
+        return found
+
+    def visible_names(self, path: str, kind: str) -> list[str]:
+        sc = self.scope(path)
+        if sc is None:
+            return list(self.defs[kind].keys())
+        return [k for (kd, k) in sc.keys() if kd == kind]
+
+    def all_defs(self, kind: str):
+        for lst in self.defs[kind].values():
+            yield from lst
