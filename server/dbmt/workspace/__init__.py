@@ -11,7 +11,6 @@ import fnmatch
 import os
 from pathlib import Path
 
-from ..check import run_rules
 from ..diagnostics import ERROR, Diagnostic
 from ..syntax import parse_text
 from .config import Config, ConfigError, find_root, load_config
@@ -125,6 +124,8 @@ class Workspace:
             s = self.dependents.get(key)
             if s is not None:
                 s.discard(path)
+        from ..check import run_rules  # the rule modules import the index: import them late
+
         diags, deps = run_rules(self.index, st.model, self.config, self.run_cache, st.decode_problem)
         st.diagnostics = diags
         st.deps = deps
