@@ -122,6 +122,8 @@ def duplicates(ctx: Ctx) -> None:
     idx = ctx.index
     ctx.depend("nouse:*")
     for d in ctx.fm.defs:
+        if getattr(d.element, "generated_for", None) is not None:
+            continue  # generated events tables: name clashes are DBMT501 (events rules)
         others = [o for o in ctx.lookup(d.kind, d.key) if o is not d]
         if idx.no_use_files:
             # A file without `use` lines sees every definition.
@@ -130,6 +132,7 @@ def duplicates(ctx: Ctx) -> None:
             extra = [o for o in idx.defs[d.kind].get(d.key, []) if o is not d and o not in others
                      and d in idx.visible(o.path, d.kind, d.key)]
             others += extra
+        others = [o for o in others if getattr(o.element, "generated_for", None) is None]
         if others:
             word = DUP_WORDS[d.kind]
             where = ", ".join(sorted({_rel(ctx, o.path) + f":{ctx.line_of(o.path, o.name_node.start) + 1}" for o in others}))

@@ -76,5 +76,10 @@ def parse_text(text: str, cache: ChunkCache | None = DEFAULT_CACHE) -> ParsedFil
         interp = Interpreter(out, start)
         for line in cp.lines:
             interp.top(line)
+    # Repairs may append a missing `}` past the end of the text: keep ranges inside it.
+    n = len(text)
+    for err in out.errors:
+        err.start = min(err.start, n)
+        err.end = min(max(err.end, err.start), n)
     out.errors.sort(key=lambda err: err.start)
     return ParsedFile(text, out)

@@ -233,11 +233,12 @@ class Element(Node):
 
 
 class Table(Element):
-    __slots__ = ("alias", "columns", "indexes", "checks", "records", "injections")
+    __slots__ = ("alias", "columns", "indexes", "checks", "records", "injections", "generated_for")
     kind = "table"
 
     def __init__(self, keyword, name, start, end):
         super().__init__(keyword, name, start, end)
+        self.generated_for: "Table | None" = None  # the base table, for events tables %events_clone generates
         self.alias: Name | None = None
         self.columns: list[Column] = []
         self.indexes: list[IndexEntry] = []

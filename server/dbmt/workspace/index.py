@@ -82,6 +82,23 @@ class FileModel:
             elif kind in ("ref", "records"):
                 # Top-level refs change what columns reference: rules about relations read them.
                 self.signatures["refs:*"] = self.signatures.get("refs:*", "") + text[el.start:el.end]
+        # Events tables that `%events_clone` generates are tables of the model (§7): other
+        # files refer to them, so they are definitions, pointing at the mark that makes them.
+        for el in parsed.elements:
+            if el.kind != "table" or el.name is None:
+                continue
+            for mk in el.marks:
+                if mk.name == "events_clone" and len(mk.args) <= 1 and not mk.bad_args:
+                    name = mk.args[0].text if mk.args else events_table_name(el.name.last.text)
+                    at = mk.args[0] if mk.args else mk
+                    parts = el.name.parts[:-1] + [n.Name(name, at.start, at.end)]
+                    gen = n.Table("Table", n.QualifiedName(parts), mk.start, mk.end)
+                    gen.generated_for = el
+                    gkey = qkey(gen.name)
+                    self.defs.append(Definition("table", gkey, path, gen))
+                    # Its columns follow the base table's text.
+                    self.signatures[f"table:{gkey}"] = self.signatures.get(f"table:{gkey}", "") + text[el.start:el.end]
+                    break
         # Facts read backwards by workspace rules.
         for el in parsed.elements:
             for mk in el.marks:
@@ -117,6 +134,15 @@ class FileModel:
                 if spec.alias and kind in ("table", "enum"):
                     local = table_key("public", spec.alias.text)
                 self.imports.append(Import(kind, key, local, target, el, spec, reexport))
+
+
+def singular(name: str) -> str:
+    """Drop one trailing `s` unless the name ends in `ss` (`Shoes` → `Shoe`, `Address` stays)."""
+    return name[:-1] if name.endswith("s") and not name.endswith("ss") else name
+
+
+def events_table_name(base: str) -> str:
+    return singular(base) + "Events"
 
 
 def _enum_key_text(text: str) -> str:
@@ -224,6 +250,13 @@ class Index:
         return sc
 
     def visible(self, path: str, kind: str, key: str) -> list[Definition]:
+        found = self._visible(path, kind, key)
+        if len(found) > 1 and kind == "table":
+            # A declared table (an `%events_for` table, say) comes before a generated one.
+            found = sorted(found, key=lambda d: d.element.generated_for is not None)
+        return found
+
+    def _visible(self, path: str, kind: str, key: str) -> list[Definition]:
         sc = self.scope(path)
         if sc is None:
             found = self.defs[kind].get(key, [])

@@ -1,0 +1,91 @@
+"""The engine path the language server sits on: update one file, re-check what depends on it."""
+
+from pathlib import Path
+
+from dbmt.workspace import Workspace
+from dbmt.workspace.config import Config
+
+
+def make(tmp_path: Path, files: dict[str, str]) -> Workspace:
+    for rel, text in files.items():
+        p = tmp_path / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text, encoding="utf-8")
+    return Workspace.open(tmp_path, config=Config(root=tmp_path))
+
+
+def codes(ws, rel, tmp_path):
+    return [d.code for d in ws.diagnostics_for(str(tmp_path / rel))]
+
+
+def test_edit_rechecks_dependents_only(tmp_path):
+    ws = make(tmp_path, {
+        "a.dbmt": "Table users {\n  id int [pk]\n}\n",
+        "b.dbmt": "Table posts {\n  user_id int [ref: > users.id]\n}\n",
+        "c.dbmt": "Table other {\n  id int [pk]\n}\n",
+    })
+    assert codes(ws, "b.dbmt", tmp_path) == []
+    rechecked = ws.update_file(str(tmp_path / "a.dbmt"), "Table people {\n  id int [pk]\n}\n")
+    assert str(tmp_path / "b.dbmt") in rechecked
+    assert str(tmp_path / "c.dbmt") not in rechecked
+    assert codes(ws, "b.dbmt", tmp_path) == ["DBMT101"]
+    ws.update_file(str(tmp_path / "a.dbmt"), "Table users {\n  id int [pk]\n}\n")
+    assert codes(ws, "b.dbmt", tmp_path) == []
+
+
+def test_enum_variant_rename_reaches_other_files(tmp_path):
+    ws = make(tmp_path, {
+        "enum.dbmt": "Enum E {\n  A\n  B\n}\n",
+        "ext.dbmt": "Table TA {\n  %extension_enum E.A\n  id int [pk]\n}\n",
+        "unrelated.dbmt": "Table U {\n  id int [pk]\n}\n",
+    })
+    assert codes(ws, "ext.dbmt", tmp_path) == []
+    rechecked = ws.update_file(str(tmp_path / "enum.dbmt"), "Enum E {\n  A2\n  B\n}\n")
+    assert str(tmp_path / "ext.dbmt") in rechecked
+    assert str(tmp_path / "unrelated.dbmt") not in rechecked
+    assert "DBMT104" in codes(ws, "ext.dbmt", tmp_path)
+
+
+def test_new_file_satisfies_import(tmp_path):
+    ws = make(tmp_path, {"a.dbmt": "use * from './b'\nTable a {\n  x int [ref: > b.id]\n}\n"})
+    assert sorted(codes(ws, "a.dbmt", tmp_path)) == ["DBMT101", "DBMT111"]
+    ws.update_file(str(tmp_path / "b.dbmt"), "Table b {\n  id int [pk]\n}\n")
+    assert codes(ws, "a.dbmt", tmp_path) == []
+    ws.remove_file(str(tmp_path / "b.dbmt"))
+    assert sorted(codes(ws, "a.dbmt", tmp_path)) == ["DBMT101", "DBMT111"]
+
+
+def test_incremental_equals_fresh(tmp_path):
+    """After a sequence of edits, the diagnostics equal those of a fresh load of the same texts."""
+    files = {
+        "a.dbmt": "Table users {\n  id int [pk]\n}\nEnum E {\n  A\n}\n",
+        "b.dbmt": "Table posts {\n  user_id int [ref: > users.id]\n}\nTable TA {\n  %extension_enum E.A\n  id int [pk]\n}\n",
+    }
+    ws = make(tmp_path, files)
+    edits = [
+        ("a.dbmt", "Table users {\n  id int [pk]\n}\n"),
+        ("b.dbmt", "Table posts {\n  user_id int [ref: > users.idx]\n}\n"),
+        ("a.dbmt", "Table users {\n  idx int [pk]\n}\nEnum E {\n  A\n  B\n}\n"),
+        ("b.dbmt", "Table posts {\n  user_id int [ref: > users.idx\n}\nTable TA {\n  %extension_enum E.B\n  id int [pk]\n}\n"),
+    ]
+    for rel, text in edits:
+        ws.update_file(str(tmp_path / rel), text)
+        (tmp_path / rel).write_text(text, encoding="utf-8")
+    fresh = Workspace.open(tmp_path, config=Config(root=tmp_path))
+    def dump(w):
+        return {p: [(d.code, d.start, d.end, d.message) for d in ds] for p, ds in w.all_diagnostics().items()}
+    assert dump(ws) == dump(fresh)
+
+
+def test_definition_across_files(tmp_path):
+    ws = make(tmp_path, {
+        "a.dbmt": "Table users {\n  id int [pk]\n}\n",
+        "b.dbmt": "Table posts {\n  user_id int [ref: > users.id]\n}\n",
+    })
+    text = (tmp_path / "b.dbmt").read_text()
+    t = ws.definition_at(str(tmp_path / "b.dbmt"), text.index("users"))
+    assert t.path == str(tmp_path / "a.dbmt") and t.kind == "table"
+    c = ws.definition_at(str(tmp_path / "b.dbmt"), text.index(".id") + 1)
+    assert c.kind == "column" and (tmp_path / "a.dbmt").read_text()[c.start:c.end] == "id"
+    names = ws.visible_names(str(tmp_path / "b.dbmt"), text.index("user_id"))
+    assert ("table", "users") in names and ("column", "user_id") in names
