@@ -1,0 +1,189 @@
+"""§5 Table groups are traits: memberships across files, `%require_columns` (DBMT401/402),
+`%access` (DBMT403/404), and DBML's one-group rule in `.dbml` files (DBMT105)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from ..workspace.index import Definition, qkey
+from .context import Ctx, display
+from .marks import valid_marks
+from .registry import rule
+
+ACCESS_LEVELS = ("public", "internal", "confidential", "restricted")  # least to most strict
+STRICTNESS = {lvl: i for i, lvl in enumerate(ACCESS_LEVELS)}
+
+
+def _memberships(ctx: Ctx):
+    """Workspace-wide: (table path, table start) → [(group def, member QualifiedName)], and
+    group (path, start) → [table defs] in listing order. Members resolve from the group's file."""
+    ctx.depend("groups:*")
+    key = ("traits.memberships",)
+    got = ctx.cache.get(key)
+    if got is not None:
+        return got
+    by_table: dict[tuple[str, int], list] = {}
+    by_group: dict[tuple[str, int], list[Definition]] = {}
+    groups = sorted((d for d in ctx.index.all_defs("group")), key=lambda g: (g.path, g.element.start))
+    for g in groups:
+        members: list[Definition] = []
+        for qn in g.element.tables:
+            found = ctx.index.visible(g.path, "table", qkey(qn))
+            if not found:
+                continue
+            t = found[0]
+            if any(m.element is t.element for m in members):
+                continue
+            members.append(t)
+            by_table.setdefault((t.path, t.element.start), []).append((g, qn))
+        by_group[(g.path, g.element.start)] = members
+    got = (by_table, by_group)
+    ctx.cache[key] = got
+    return got
+
+
+def groups_of(ctx: Ctx, table_def: Definition) -> list[Definition]:
+    """The TableGroups a table belongs to (any file), ordered by file then position."""
+    by_table, _ = _memberships(ctx)
+    return [g for g, _qn in by_table.get((table_def.path, table_def.element.start), [])]
+
+
+def members_of(ctx: Ctx, group_def: Definition) -> list[Definition]:
+    """The tables a group lists (resolved from the group's file), in listing order."""
+    _, by_group = _memberships(ctx)
+    return list(by_group.get((group_def.path, group_def.element.start), []))
+
+
+def group_access(group_def: Definition) -> tuple[str, object] | None:
+    """(level, mark) of a group's strictest valid `%access` mark, or None."""
+    if group_def.path.endswith(".dbml"):
+        return None
+    best = None
+    for mk in valid_marks(group_def.element, "access"):
+        lvl = mk.args[0].text
+        if lvl in STRICTNESS and (best is None or STRICTNESS[lvl] > STRICTNESS[best[0]]):
+            best = (lvl, mk)
+    return best
+
+
+def effective_access(ctx: Ctx, table_def: Definition) -> tuple[str, Definition] | None:
+    """(strictest level, the first group giving it) over the table's groups; None if no group
+    sets an access level."""
+    best = None
+    for g in groups_of(ctx, table_def):
+        ga = group_access(g)
+        if ga is not None and (best is None or STRICTNESS[ga[0]] > STRICTNESS[best[0]]):
+            best = (ga[0], g)
+    return best
+
+
+def _norm_type(t: str) -> str:
+    return " ".join(t.split()).lower()
+
+
+@rule("DBMT401", "DBMT402", "DBMT403", "DBMT404", "DBMT105")
+def traits(ctx: Ctx) -> None:
+    by_table, by_group = _memberships(ctx)
+    if ctx.fm.is_dbml:
+        _one_group_rule(ctx, by_table)
+        return
+    # DBMT404: unknown access level, on the argument.
+    for el in ctx.parsed.elements:
+        if el.kind != "group":
+            continue
+        for mk in valid_marks(el, "access"):
+            a = mk.args[0]
+            if a.text not in STRICTNESS:
+                import difflib
+                close = difflib.get_close_matches(a.text, ACCESS_LEVELS, n=1, cutoff=0.6)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                ctx.report("DBMT404", f"unknown access level '{a.text}'{hint}: expected one of {', '.join(ACCESS_LEVELS)}",
+                           a.start, a.end, data={"level": a.text, "suggestion": close[0] if close else None})
+    for d in ctx.fm.defs:
+        if d.kind != "table":
+            continue
+        groups = [g for g, _ in by_table.get((d.path, d.element.start), [])]
+        if not groups:
+            continue
+        name = display(d.key)
+        for g in groups:
+            if g.path.endswith(".dbml"):
+                continue
+            members = by_group.get((g.path, g.element.start), [])
+            for mk in valid_marks(g.element, "require_columns"):
+                seen_args = set()
+                for a in mk.args:
+                    if a.text in seen_args:
+                        continue
+                    seen_args.add(a.text)
+                    col = ctx.column(d, a.text)
+                    if col is None:
+                        ctx.report("DBMT401", f"table '{name}' lacks column '{a.text}', required by TableGroup '{g.key}'",
+                                   d.name_node.start, d.name_node.end,
+                                   related=[(g.path, a.start, a.end, f"TableGroup '{g.key}' requires '{a.text}' here")],
+                                   data={"table": name, "column": a.text, "group": g.key})
+                        continue
+                    _check_type(ctx, d, col, a, g, members)
+        # DBMT403: the table's groups disagree on access.
+        levels = [(g, group_access(g)) for g in groups]
+        levels = [(g, ga) for g, ga in levels if ga is not None]
+        if len({ga[0] for _, ga in levels}) >= 2:
+            lvl, winner = effective_access(ctx, d)
+            said = ", ".join(f"'{g.key}' says {ga[0]}" for g, ga in levels)
+            ctx.report("DBMT403", f"table '{name}' has access '{lvl}' from TableGroup '{winner.key}': its groups disagree "
+                       f"({said}); the strictest wins", d.name_node.start, d.name_node.end,
+                       related=[(g.path, ga[1].start, ga[1].end, f"TableGroup '{g.key}': %access {ga[0]}") for g, ga in levels],
+                       data={"table": name, "level": lvl, "group": winner.key})
+
+
+def _check_type(ctx: Ctx, d: Definition, col, arg, g: Definition, members: list[Definition]) -> None:
+    """DBMT402 on this member's column when its type differs from the group's contract type: the
+    type most members give the column (ties: the first member's in listing order)."""
+    typed = []
+    for m in members:
+        if m.element is not d.element:
+            ctx.depend(f"table:{m.key}")
+        c = col if m.element is d.element else ctx.column(m, arg.text)
+        if c is not None and c.type is not None:
+            typed.append((m, c))
+    if len(typed) < 2:
+        return
+    counts = Counter(_norm_type(c.type_text) for _, c in typed)
+    top = max(counts.values())
+    contract = next(_norm_type(c.type_text) for _, c in typed if counts[_norm_type(c.type_text)] == top)
+    if col.type is None or _norm_type(col.type_text) == contract:
+        return
+    agree = [(m, c) for m, c in typed if _norm_type(c.type_text) == contract]
+    own = col.injected_from is None and col.generated_from is None
+    start, end = (col.type.start, col.type.end) if own else (d.name_node.start, d.name_node.end)
+    related = [(g.path, arg.start, arg.end, f"TableGroup '{g.key}' requires '{arg.text}'")]
+    for m, c in agree:
+        place = (c.name.start, c.name.end) if c.injected_from is None and c.generated_from is None else \
+            (m.name_node.start, m.name_node.end)
+        related.append((m.path, *place, f"'{display(m.key)}.{arg.text}' is {c.type_text}"))
+    ctx.report("DBMT402", f"column '{display(d.key)}.{arg.text}' is {col.type_text}, but the other members of TableGroup "
+               f"'{g.key}' give it type {agree[0][1].type_text} (contract conflict)", start, end,
+               related=related, data={"table": display(d.key), "column": arg.text, "group": g.key,
+                                      "type": col.type_text, "expected": agree[0][1].type_text})
+
+
+def _one_group_rule(ctx: Ctx, by_table) -> None:
+    """In a .dbml file, DBML's rule: a table belongs to one TableGroup. Reported on each listing
+    of a table (in this file's groups) that another group also lists."""
+    for el in ctx.parsed.elements:
+        if el.kind != "group":
+            continue
+        for qn in el.tables:
+            t = ctx.table(qn)
+            if t is None:
+                continue
+            others = [(g, q) for g, q in by_table.get((t.path, t.element.start), [])
+                      if g.element is not el and g.path.endswith(".dbml")]
+            if not others:
+                continue
+            gname = el.name.text if el.name else ""
+            ctx.report("DBMT105", f"table '{display(t.key)}' is in two TableGroups ('{gname}' and "
+                       f"{', '.join(repr(g.key) for g, _ in others)}): a .dbml table belongs to one group",
+                       qn.start, qn.end,
+                       related=[(g.path, q.start, q.end, f"also listed in TableGroup '{g.key}'") for g, q in others],
+                       data={"kind": "group membership", "name": display(t.key)})
