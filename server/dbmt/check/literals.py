@@ -463,14 +463,16 @@ def default_fits(
                     return f"{shown} is outside {name}'s range {span}"
             return None
         if value_kind == "string" and _NUMBER_RE.fullmatch(value_text.strip()):
-            return f"{shown} is a string, not an integer (write it without quotes)"
+            # DBML users (and SQL dumps) write `default: '0'` for numbers: the quoted number
+            # is read as the number, so it must still be an integer in range.
+            return default_fits(type_name, "number", value_text.strip(), enum_variants)
         return f"{shown} is not an integer"
 
     if cls in ("float", "decimal"):
         if value_kind == "number":
             return None
         if value_kind == "string" and _NUMBER_RE.fullmatch(value_text.strip()):
-            return f"{shown} is a string, not a number (write it without quotes)"
+            return None  # `default: '1.5'`: a quoted number, as DBML users write it
         return f"{shown} is not a number"
 
     if cls == "boolean":
