@@ -15,8 +15,8 @@ from pathlib import Path
 
 from . import __version__
 from .diagnostics import ERROR, HINT, INFORMATION, WARNING, Diagnostic, Related
-from .workspace import ConfigError, Workspace, discover, read_source
-from .workspace.config import find_root, load_config
+from .workspace.config import ConfigError, find_root, load_config
+from .workspace.files import discover, read_source
 
 CACHE_DIR = ".dbmt-cache"
 CACHE_FORMAT = 1
@@ -155,6 +155,8 @@ def _check_root(root: Path, config, files: list[str], use_cache: bool):
                 return [Diagnostic(**{**d, "related": [Related(*r) for r in d["related"]]}) for d in data["diagnostics"]], lines
         except (OSError, ValueError, TypeError, KeyError):
             pass
+    from .workspace import Workspace  # the parser and rules load only when the cache misses
+
     ws = Workspace.open(root, config=config, paths=files)
     diags = [d for ds in ws.all_diagnostics().values() for d in ds]
     for p, st in ws.files.items():

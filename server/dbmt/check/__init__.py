@@ -6,20 +6,27 @@ import importlib
 import traceback
 
 from ..diagnostics import Diagnostic
-from .context import Ctx
 from .registry import CODES, RULES
 
-# Rule modules register themselves on import; one module per rule family.
+# Rule modules register themselves on import; one module per rule family. They are imported on
+# the first check, so that reading the code registry (config, a warm cached --check) stays cheap.
 RULE_MODULES = ("names", "marks", "relations", "traits", "extensions", "events", "values")
-for _m in RULE_MODULES:
-    try:
-        importlib.import_module(f"{__name__}.{_m}")
-    except ModuleNotFoundError as e:  # a family not written yet must not stop the others
-        if e.name != f"{__name__}.{_m}":
-            raise
+_loaded = False
+
+
+def load_rules() -> None:
+    global _loaded
+    if _loaded:
+        return
+    for m in RULE_MODULES:
+        importlib.import_module(f"{__name__}.{m}")
+    _loaded = True
 
 
 def run_rules(index, fm, config, cache: dict, decode_problem=None) -> tuple[list[Diagnostic], set[str]]:
+    load_rules()
+    from .context import Ctx
+
     ctx = Ctx(index, fm, config, cache)
     if decode_problem is not None:
         off, reason = decode_problem

@@ -7,7 +7,6 @@ cache) and re-checks the files that depend on a name whose definition changed.
 
 from __future__ import annotations
 
-import fnmatch
 import gc
 import os
 from pathlib import Path
@@ -15,53 +14,10 @@ from pathlib import Path
 from ..diagnostics import ERROR, Diagnostic
 from ..syntax import parse_text
 from .config import Config, ConfigError, find_root, load_config
+from .files import discover, read_source
 from .index import FileModel, Index
 
 __all__ = ["Workspace", "Config", "ConfigError", "discover", "read_source"]
-
-SKIP_DIRS = {".git", "node_modules", ".venv", "__pycache__", ".dbmt-cache"}
-
-
-def discover(root: Path, config: Config) -> list[str]:
-    """Every *.dbmt / *.dbml file under root, minus .git, node_modules and `exclude` globs."""
-    out: list[str] = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
-        for fn in sorted(filenames):
-            if not (fn.endswith(".dbmt") or fn.endswith(".dbml")):
-                continue
-            full = os.path.join(dirpath, fn)
-            rel = os.path.relpath(full, root).replace(os.sep, "/")
-            if not any(_glob_match(rel, pat) for pat in config.include):
-                continue
-            if any(_glob_match(rel, pat) or rel.startswith(pat.rstrip("/") + "/") for pat in config.exclude):
-                continue
-            out.append(os.path.abspath(full))
-    return out
-
-
-def _glob_match(rel: str, pat: str) -> bool:
-    """gitignore-like globs: `**/` also matches no folder at all."""
-    if fnmatch.fnmatch(rel, pat):
-        return True
-    while pat.startswith("**/"):
-        pat = pat[3:]
-        if fnmatch.fnmatch(rel, pat):
-            return True
-    return False
-
-
-def read_source(path: str) -> tuple[str, tuple[int, str] | None]:
-    """The file's text, and (offset, reason) when it is not valid UTF-8 (bad bytes replaced)."""
-    data = Path(path).read_bytes()
-    try:
-        text = data.decode("utf-8")
-        return (text[1:] if text.startswith("\ufeff") else text), None
-    except UnicodeDecodeError as e:
-        text = data.decode("utf-8", errors="replace")
-        offset = len(data[: e.start].decode("utf-8", errors="replace"))
-        return text, (offset, f"the file is not valid UTF-8 (byte 0x{data[e.start]:02x} at byte {e.start}); bad bytes are shown as U+FFFD")
-
 
 class FileState:
     __slots__ = ("path", "model", "decode_problem", "diagnostics", "deps")
