@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+import pytest
+
 from dbmt.workspace import Workspace
 from dbmt.workspace.config import Config
 
@@ -89,3 +91,42 @@ def test_definition_across_files(tmp_path):
     assert c.kind == "column" and (tmp_path / "a.dbmt").read_text()[c.start:c.end] == "id"
     names = ws.visible_names(str(tmp_path / "b.dbmt"), text.index("user_id"))
     assert ("table", "users") in names and ("column", "user_id") in names
+
+
+def _dump(w):
+    return {p: sorted((d.code, d.start, d.end, d.message, tuple((r.path, r.start, r.end) for r in d.related)) for d in ds)
+            for p, ds in w.all_diagnostics().items()}
+
+
+SHOP = Path(__file__).resolve().parents[2] / "examples" / "shop"
+
+
+@pytest.mark.parametrize("seed", [7, 11, 23])
+def test_random_edits_match_a_fresh_load(tmp_path, seed):
+    """Random line edits across the example workspace: after each one, the incremental result
+    equals a fresh load of the same texts (positions of related information included)."""
+    import random
+    import shutil
+
+    root = tmp_path / "shop"
+    shutil.copytree(SHOP, root)
+    from dbmt.workspace.config import find_root, load_config
+    config = load_config(*find_root(root))
+    ws = Workspace.open(root, config=config)
+    rnd = random.Random(seed)
+    snippets = ["  extra int\n", "\n", "Table Tmp {\n  id key_t [pk]\n}\n", "  %relation\n",
+                "  user_id key_t [ref: > Users.id]\n", "Ref: Posts.id > Users.id\n", "  Shoes\n"]
+    paths = sorted(ws.files)
+    for step in range(40):
+        p = rnd.choice(paths)
+        lines = ws.text_of(p).splitlines(keepends=True)
+        i = rnd.randrange(len(lines) + 1)
+        if lines and rnd.random() < 0.4:
+            del lines[min(i, len(lines) - 1)]
+        else:
+            lines.insert(i, rnd.choice(snippets))
+        text = "".join(lines)
+        ws.update_file(p, text)
+        Path(p).write_text(text, encoding="utf-8")
+        fresh = Workspace.open(root, config=config)
+        assert _dump(ws) == _dump(fresh), f"step {step}: edit of {Path(p).name} line {i}"

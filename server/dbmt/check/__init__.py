@@ -10,7 +10,7 @@ from .registry import CODES, RULES
 
 # Rule modules register themselves on import; one module per rule family. They are imported on
 # the first check, so that reading the code registry (config, a warm cached --check) stays cheap.
-RULE_MODULES = ("names", "marks", "relations", "traits", "extensions", "events", "values")
+RULE_MODULES = ("names", "marks", "relations", "traits", "extensions", "events", "values", "dbml")
 _loaded = False
 
 
@@ -33,6 +33,16 @@ def run_rules(index, fm, config, cache: dict, decode_problem=None) -> tuple[list
         ctx.report("DBMT001", reason, off, off + 1)
     for err in fm.parsed.errors:
         ctx.report(err.code, err.message, err.start, err.end)
+    index.recording = ctx.deps
+    try:
+        _run(ctx, fm)
+    finally:
+        index.recording = None
+    ctx.out.sort(key=Diagnostic.sort_key)
+    return ctx.out, ctx.deps
+
+
+def _run(ctx, fm) -> None:
     for name, _codes, fn in RULES:
         try:
             fn(ctx)
@@ -42,8 +52,6 @@ def run_rules(index, fm, config, cache: dict, decode_problem=None) -> tuple[list
                 "DBMT900", "information",
                 f"internal error in rule {name}: {type(exc).__name__}: {exc} ({first.filename.rsplit('/', 1)[-1]}:{first.lineno}); other rules ran",
                 fm.path, 0, 0))
-    ctx.out.sort(key=Diagnostic.sort_key)
-    return ctx.out, ctx.deps
 
 
 __all__ = ["run_rules", "CODES"]

@@ -37,6 +37,29 @@ class Ctx:
     def depend(self, key: str) -> None:
         self.deps.add(key)
 
+    def memo(self, key: tuple, compute):
+        """A value shared by the files of one check run. The dependencies recorded while
+        computing it are replayed into every file that reads it, so incremental re-checks see
+        them (a workspace-wide scan read once, used by many files)."""
+        if key in self.cache:
+            self.deps.update(self.cache[key + ("deps",)])
+            return self.cache[key]
+        outer, inner = self.deps, set()
+        recording = self.index.recording is outer
+        self.deps = inner
+        if recording:
+            self.index.recording = inner
+        try:
+            value = compute()
+        finally:
+            self.deps = outer
+            if recording:
+                self.index.recording = outer
+            outer |= inner
+        self.cache[key] = value
+        self.cache[key + ("deps",)] = inner
+        return value
+
     # -- lookups ------------------------------------------------------------------------
     def lookup(self, kind: str, key: str) -> list[Definition]:
         self.deps.add(f"{kind}:{key}")
@@ -67,20 +90,13 @@ class Ctx:
 
     def columns(self, d: Definition) -> list[n.Column]:
         """The columns of a table as every consumer sees them: declared, injected, generated."""
-        key = ("columns", d.path, d.element.start, d.key)
-        cols = self.cache.get(key)
-        if cols is None:
-            before = set(self.deps)
+        def compute():
             cols = list(d.element.columns)
             for provider in COLUMN_PROVIDERS:
                 cols.extend(provider(self, d))
-            self.cache[key] = cols
-            self.cache[key + ("deps",)] = self.deps - before
-        else:
-            # The providers' dependencies must be recorded for this file too.
-            for dep in self.cache.get(key + ("deps",), ()):
-                self.deps.add(dep)
-        return cols
+            return cols
+
+        return self.memo(("columns", d.path, d.element.start, d.key), compute)
 
     def column(self, d: Definition, name: str) -> n.Column | None:
         for c in self.columns(d):

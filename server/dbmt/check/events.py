@@ -63,19 +63,6 @@ class EventsTable:
 
 # -- scanning -----------------------------------------------------------------------------
 
-def _memo(ctx: Ctx, key: tuple, compute):
-    """ctx.cache memo that replays the dependencies recorded while computing, for every file."""
-    if key in ctx.cache:
-        for dep in ctx.cache[key + ("deps",)]:
-            ctx.depend(dep)
-        return ctx.cache[key]
-    before = set(ctx.deps)
-    value = compute()
-    ctx.cache[key] = value
-    ctx.cache[key + ("deps",)] = ctx.deps - before
-    return value
-
-
 def _scan(ctx: Ctx):
     """(clones, fors): clones = [(base def, mark, events name, events key)],
     fors = [(table def, mark, base def or None)], workspace-wide, .dbml files excluded."""
@@ -102,7 +89,7 @@ def _scan(ctx: Ctx):
                     fors.append((d, mk, found[0] if found else None))
         return clones, fors
 
-    return _memo(ctx, ("events.scan",), compute)
+    return ctx.memo(("events.scan",), compute)
 
 
 def _clone_of(ctx: Ctx, base: Definition):
@@ -177,7 +164,7 @@ def generated_columns(ctx: Ctx, base: Definition) -> list[n.Column]:
         finally:
             building.discard(ident)
 
-    return _memo(ctx, ("events.generated", base.path, base.element.start), compute)
+    return ctx.memo(("events.generated", base.path, base.element.start), compute)
 
 
 def events_tables(ctx: Ctx) -> dict[str, EventsTable]:
@@ -209,7 +196,7 @@ def events_tables(ctx: Ctx) -> dict[str, EventsTable]:
                     et.columns.append(c)
         return out
 
-    return _memo(ctx, ("events.tables",), compute)
+    return ctx.memo(("events.tables",), compute)
 
 
 def events_provider(ctx: Ctx, d: Definition) -> list[n.Column]:
@@ -386,7 +373,7 @@ def event_cycles(ctx: Ctx) -> list[list[tuple]]:
             cycles.append(list(reversed(path)))
         return cycles
 
-    return _memo(ctx, ("events.cycles",), compute)
+    return ctx.memo(("events.cycles",), compute)
 
 
 @rule("DBMT503")

@@ -20,11 +20,11 @@ def top_level_refs(ctx: Ctx) -> dict[tuple[str, int], list[tuple]]:
     (table path, table element start) → [(own endpoint, other endpoint, other table def or None,
     ref file path, relationship)], endpoints resolved from the Ref's own file. Memoised per run.
     """
+    return ctx.memo(("relations.top_level_refs",), lambda: _scan_top_level_refs(ctx))
+
+
+def _scan_top_level_refs(ctx: Ctx) -> dict[tuple[str, int], list[tuple]]:
     ctx.depend("refs:*")
-    key = ("relations.top_level_refs",)
-    got = ctx.cache.get(key)
-    if got is not None:
-        return got
     idx = ctx.index
     out: dict[tuple[str, int], list[tuple]] = {}
 
@@ -44,7 +44,6 @@ def top_level_refs(ctx: Ctx) -> dict[tuple[str, int], list[tuple]]:
                     out.setdefault((ld.path, ld.element.start), []).append((rel.left, rel.right, rd, path, rel))
                 if rd is not None:
                     out.setdefault((rd.path, rd.element.start), []).append((rel.right, rel.left, ld, path, rel))
-    ctx.cache[key] = out
     return out
 
 

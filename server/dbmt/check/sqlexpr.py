@@ -96,15 +96,51 @@ def _get_parser():
     return _parser
 
 
-def parse_sql_expression(text: str) -> SqlExpression:
-    """Parse a SQL expression (the inside of a DBML backtick string)."""
-    errors, identifiers = _parse_cached(text)
+def parse_sql_expression(text: str, allow_list: bool = False) -> SqlExpression:
+    """Parse a SQL expression (the inside of a DBML backtick string).
+
+    `allow_list`: accept a comma-separated list of expressions (`(getdate()), (upper(g))`),
+    as an index expression may be. MSSQL bracket identifiers (`[price] > 0`) are read as
+    quoted identifiers; offsets are unchanged (`[x]` and `"x"` have the same length).
+    """
+    errors, identifiers = _parse_cached(_brackets_to_quotes(text), allow_list)
     # Fresh lists each call: the cached tuples must not be mutated by callers.
     return SqlExpression(text, list(errors), list(identifiers))
 
 
+def _brackets_to_quotes(text: str) -> str:
+    """`[name]` → `"name"` where `[` cannot be a subscript (not after a name, `)`, `]` or a
+    quote), outside string literals and quoted identifiers. Same length, so offsets hold."""
+    if "[" not in text:
+        return text
+    out = list(text)
+    i, n_ = 0, len(text)
+    prev = ""  # last non-blank character outside literals
+    while i < n_:
+        c = text[i]
+        if c in "'\"`":
+            j = text.find(c, i + 1)
+            while j != -1 and j + 1 < n_ and text[j + 1] == c:  # doubled quote
+                j = text.find(c, j + 2)
+            i = n_ if j == -1 else j + 1
+            prev = c
+            continue
+        if c == "[" and not (prev and (prev.isalnum() or prev in "_)]\"'")):
+            j = text.find("]", i + 1)
+            inner = text[i + 1:j] if j != -1 else ""
+            if j != -1 and inner and not any(ch in inner for ch in "[\"'\n"):
+                out[i] = out[j] = '"'
+                i = j + 1
+                prev = '"'
+                continue
+        if not c.isspace():
+            prev = c
+        i += 1
+    return "".join(out)
+
+
 @lru_cache(maxsize=4096)
-def _parse_cached(text: str) -> tuple[tuple[tuple[int, int, str], ...], tuple[tuple[str, int, int], ...]]:
+def _parse_cached(text: str, allow_list: bool = False) -> tuple[tuple[tuple[int, int, str], ...], tuple[tuple[str, int, int], ...]]:
     body = text.encode("utf-8", "surrogatepass")
     source = _PREFIX.encode() + body + _SUFFIX.encode()
     # tree-sitter parsers are not thread-safe; the language server may check from workers.
@@ -114,7 +150,7 @@ def _parse_cached(text: str) -> tuple[tuple[tuple[int, int, str], ...], tuple[tu
     root = tree.root_node
     if root.has_error:
         _collect_errors(root, ctx)
-    _check_shape(root, ctx)
+    _check_shape(root, ctx, allow_list)
     errors = _finish_errors(ctx)
     identifiers: list[tuple[str, int, int]] = []
     _collect_identifiers(root, ctx, identifiers)
@@ -273,7 +309,7 @@ def _unexpected(node, ctx: _Context) -> None:
     ctx.errors.append((start, end, f"unexpected {_quote(ctx.token_text(first))}"))
 
 
-def _check_shape(root, ctx: _Context) -> None:
+def _check_shape(root, ctx: _Context, allow_list: bool = False) -> None:
     """Reject select-list constructs the wrapper admits but a single expression does not."""
     statements = []
     for child in root.children:
@@ -304,9 +340,11 @@ def _check_shape(root, ctx: _Context) -> None:
         return
     seen_term = False
     for child in select_expression.children:
-        if child.type == "term" and not seen_term:
+        if child.type == "term" and (not seen_term or allow_list):
             seen_term = True
             _check_term(child, ctx)
+        elif allow_list and child.type == ",":
+            continue
         elif child.type not in _EXTRAS and not child.is_error:
             _unexpected(child, ctx)
             return  # one report for a whole select list

@@ -17,11 +17,11 @@ STRICTNESS = {lvl: i for i, lvl in enumerate(ACCESS_LEVELS)}
 def _memberships(ctx: Ctx):
     """Workspace-wide: (table path, table start) → [(group def, member QualifiedName)], and
     group (path, start) → [table defs] in listing order. Members resolve from the group's file."""
+    return ctx.memo(("traits.memberships",), lambda: _scan_memberships(ctx))
+
+
+def _scan_memberships(ctx: Ctx):
     ctx.depend("groups:*")
-    key = ("traits.memberships",)
-    got = ctx.cache.get(key)
-    if got is not None:
-        return got
     by_table: dict[tuple[str, int], list] = {}
     by_group: dict[tuple[str, int], list[Definition]] = {}
     groups = sorted((d for d in ctx.index.all_defs("group")), key=lambda g: (g.path, g.element.start))
@@ -37,9 +37,7 @@ def _memberships(ctx: Ctx):
             members.append(t)
             by_table.setdefault((t.path, t.element.start), []).append((g, qn))
         by_group[(g.path, g.element.start)] = members
-    got = (by_table, by_group)
-    ctx.cache[key] = got
-    return got
+    return by_table, by_group
 
 
 def groups_of(ctx: Ctx, table_def: Definition) -> list[Definition]:

@@ -131,6 +131,10 @@ class Interpreter:
                 return n.Value("expression", v[1:-1], start, end)
             if t == "COLOR":
                 return n.Value("color", v, start, end)
+            if t == "QNAME":
+                # DBML reads a lone double-quoted name as a quoted string in value position
+                # (`default: "Completed"`, `note: "x"`); dotted forms stay names (`"my e".a`).
+                return n.Value("string", unescape(v[1:-1]), start, end)
             if t == "NAME":
                 low = v.lower()
                 if low in ("true", "false"):

@@ -122,7 +122,7 @@ class Workspace:
         old_sigs = old.model.signatures if old else {}
         old_has_use = old.model.has_use if old else None
         if old is not None:
-            self.index.remove(path)
+            self.index.remove(path, keep_slot=True)
         fm = self._model(path, text)
         fm.resolve_imports(self._exists)
         st = FileState(path, fm, None)

@@ -73,7 +73,8 @@ class FileModel:
                 d = Definition(kind, key, path, el)
                 self.defs.append(d)
                 sig_key = f"{kind}:{key}"
-                self.signatures[sig_key] = self.signatures.get(sig_key, "") + text[el.start:el.end]
+                # The position is part of it: other files' diagnostics point into this element.
+                self.signatures[sig_key] = self.signatures.get(sig_key, "") + f"@{el.start}:" + text[el.start:el.end]
                 if kind == "table" and getattr(el, "alias", None) is not None:
                     self.aliases[el.alias.text] = key
                     self.signatures[f"table:{el.alias.text}"] = key
@@ -81,7 +82,7 @@ class FileModel:
                 self.has_use = True
             elif kind in ("ref", "records"):
                 # Top-level refs change what columns reference: rules about relations read them.
-                self.signatures["refs:*"] = self.signatures.get("refs:*", "") + text[el.start:el.end]
+                self.signatures["refs:*"] = self.signatures.get("refs:*", "") + f"@{el.start}:" + text[el.start:el.end]
         # Events tables that `%events_clone` generates are tables of the model (§7): other
         # files refer to them, so they are definitions, pointing at the mark that makes them.
         for el in parsed.elements:
@@ -97,22 +98,26 @@ class FileModel:
                     gkey = qkey(gen.name)
                     self.defs.append(Definition("table", gkey, path, gen))
                     # Its columns follow the base table's text.
-                    self.signatures[f"table:{gkey}"] = self.signatures.get(f"table:{gkey}", "") + text[el.start:el.end]
+                    self.signatures[f"table:{gkey}"] = self.signatures.get(f"table:{gkey}", "") + f"@{el.start}:" + text[el.start:el.end]
                     break
         # Facts read backwards by workspace rules.
         for el in parsed.elements:
             for mk in el.marks:
                 if mk.name == "extension_enum" and mk.args and "." in mk.args[0].text:
                     enum_part = mk.args[0].text.rsplit(".", 1)[0]
+                    claim = f"{el.name.text if el.name else ''}@{el.start}={mk.args[0].text};"
                     k = f"claims:{_enum_key_text(enum_part)}"
-                    self.signatures[k] = self.signatures.get(k, "") + f"{el.name.text if el.name else ''}={mk.args[0].text};"
+                    self.signatures[k] = self.signatures.get(k, "") + claim
+                    self.signatures["claims:*"] = self.signatures.get("claims:*", "") + claim
                 elif mk.name == "extension" and mk.args:
+                    support = f"{el.name.text if el.name else ''}@{el.start}={mk.args[0].text};"
                     k = f"supporters:{_enum_key_text(mk.args[0].text)}"
-                    self.signatures[k] = self.signatures.get(k, "") + f"{el.name.text if el.name else ''};"
+                    self.signatures[k] = self.signatures.get(k, "") + support
+                    self.signatures["supporters:*"] = self.signatures.get("supporters:*", "") + support
                 elif mk.name in ("events_clone", "events_for"):
-                    self.signatures["events:*"] = self.signatures.get("events:*", "") + text[el.start:el.end]
+                    self.signatures["events:*"] = self.signatures.get("events:*", "") + f"@{el.start}:" + text[el.start:el.end]
             if el.kind == "group":
-                self.signatures["groups:*"] = self.signatures.get("groups:*", "") + text[el.start:el.end]
+                self.signatures["groups:*"] = self.signatures.get("groups:*", "") + f"@{el.start}:" + text[el.start:el.end]
         self.signatures[f"exports:{path}"] = ",".join(sorted(f"{d.kind}:{d.key}" for d in self.defs))
 
     def resolve_imports(self, exists) -> None:
@@ -134,6 +139,10 @@ class FileModel:
                 if spec.alias and kind in ("table", "enum"):
                     local = table_key("public", spec.alias.text)
                 self.imports.append(Import(kind, key, local, target, el, spec, reexport))
+
+
+def _def_order(d: "Definition"):
+    return (d.path, d.element.start)
 
 
 def singular(name: str) -> str:
@@ -168,20 +177,29 @@ class Index:
         self.no_use_files: set[str] = set()
         self.aliases: dict[str, list[str]] = {}  # table alias → table keys (workspace-wide)
         self._scopes: dict[str, dict[tuple[str, str], list[Definition]]] = {}
+        # While a file is checked, every name resolved (by rules or by workspace-wide scans
+        # they share) is recorded here: the file depends on it.
+        self.recording: set[str] | None = None
 
     # -- maintenance -----------------------------------------------------------------
     def add(self, fm: FileModel) -> None:
         self.files[fm.path] = fm
         for d in fm.defs:
-            self.defs[d.kind].setdefault(d.key, []).append(d)
+            lst = self.defs[d.kind].setdefault(d.key, [])
+            lst.append(d)
+            if len(lst) > 1:
+                # The same order whatever order files were loaded or edited in.
+                lst.sort(key=_def_order)
         for alias, key in fm.aliases.items():
             self.aliases.setdefault(alias, []).append(key)
         if not fm.has_use:
             self.no_use_files.add(fm.path)
         self._scopes.clear()
 
-    def remove(self, path: str) -> FileModel | None:
-        fm = self.files.pop(path, None)
+    def remove(self, path: str, keep_slot: bool = False) -> FileModel | None:
+        """Forget a file's definitions. keep_slot: it is about to be re-added, so it keeps its
+        place in `files` (scans over files then see the same order as a fresh load)."""
+        fm = self.files.get(path) if keep_slot else self.files.pop(path, None)
         if fm is None:
             return None
         for d in fm.defs:
@@ -250,6 +268,8 @@ class Index:
         return sc
 
     def visible(self, path: str, kind: str, key: str) -> list[Definition]:
+        if self.recording is not None:
+            self.recording.add(f"{kind}:{key}")
         found = self._visible(path, kind, key)
         if len(found) > 1 and kind == "table":
             # A declared table (an `%events_for` table, say) comes before a generated one.

@@ -1,0 +1,386 @@
+"""DBML validity: what the official DBML parser (@dbml/core 10.2.0, `dbmlv2`) rejects beyond the
+grammar, so that a file dbmt accepts is a file DBML accepts (language brief §1).
+
+The rules follow @dbml/parse's validators (`local_modules/*/validate.ts`) and binder
+(`global_modules/program/bind.ts`), in DBML's words:
+
+- settings lists, per context: a setting given twice where DBML allows it once (`ref`,
+  `check` and `dep` may repeat), flags with a value (`pk: 1`), `pk` with `primary key`,
+  `null` with `not null`, values of the wrong kind (`note` not a string, `check` not a
+  backtick expression, `default` not a literal / `Enum.value`, `color` not a `#rgb` or
+  `#rrggbb` literal, `delete:`/`update:` not a referential action), unknown settings where
+  DBML has no custom settings (Ref, index, check, enum value, TablePartial header) and custom
+  settings whose value is not a string or a color (Table, column, TableGroup, sticky Note);
+- elements: a Table without columns (after `~partial` injection), an Enum without values, a
+  Note inside an Enum, two Notes in one Table / TablePartial / TableGroup body, a
+  schema-qualified TableGroup name, a table listed twice in one TableGroup, two Projects, a
+  `~partial` injected twice, a settings list on a Ref header, two relationships in one Ref,
+  composite endpoints of different sizes, a relationship whose two endpoints are the same
+  column(s) (including through a `~partial` injection);
+- a relationship defined twice with the same endpoints, inline or top-level, in either
+  direction (DBMT105, with the other definitions as related information). As in DBML 10.2.0,
+  relationships that a table receives through `~partial` injection do not count here.
+
+All of these are DBMT001 (not valid DBML) except the duplicate relationship (DBMT105).
+Every diagnostic is located in the checked file.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..syntax import nodes as n
+from ..workspace.index import qkey
+from .context import Ctx, display
+from .registry import rule
+
+COLOR_RE = re.compile(r"#(?:[0-9A-Fa-f]{3}|[0-9A-Fa-f]{6})\Z")
+POLICIES = ("cascade", "no action", "set null", "set default", "restrict")
+DEFAULT_MSG = "'default' must be an enum value, a string literal, number literal, function expression, true, false or null"
+
+# Per context: setting → how DBML validates it. Kinds:
+#   flag    once, no value           string  once, a quoted string    color  once, a color literal
+#   default once, a default value    policy  once, a referential action
+#   ident   once, a name             expr*   repeatable, a backtick expression
+#   ref*    repeatable (inline refs are checked elsewhere)    any*  repeatable, not checked
+COLUMN = {"note": "string", "ref": "ref*", "primary key": "flag", "pk": "flag", "not null": "flag",
+          "null": "flag", "unique": "flag", "increment": "flag", "default": "default",
+          "check": "expr*", "dep": "any*"}
+TABLE = {"headercolor": "color", "note": "string", "dep": "any*"}
+PARTIAL = {"headercolor": "color", "note": "string"}
+GROUP = {"color": "color", "note": "string"}
+STICKY = {"color": "color"}
+RELATIONSHIP = {"delete": "policy", "update": "policy", "color": "color", "inactive": "flag"}
+INDEX = {"note": "string", "name": "string", "unique": "flag", "pk": "flag", "type": "ident"}
+ENUM_VALUE = {"note": "string"}
+CHECK = {"name": "string"}
+
+
+class _Out:
+    """Collects one file's findings, without repeats (one place can be found twice through
+    a partial injected into several tables)."""
+
+    def __init__(self, ctx: Ctx):
+        self.ctx = ctx
+        self.seen: set[tuple] = set()
+
+    def __call__(self, code: str, message: str, start: int, end: int, related=()) -> None:
+        key = (code, start, end, message)
+        if key in self.seen:
+            return
+        self.seen.add(key)
+        self.ctx.report(code, message, start, end, related=related)
+
+
+def _is_string(v: n.Value | None) -> bool:
+    return v is not None and v.kind == "string"
+
+
+def _is_color(v: n.Value | None) -> bool:
+    return v is not None and v.kind == "color" and COLOR_RE.match(v.text) is not None
+
+
+def _written_quoted_name(ctx: Ctx, v: n.Value) -> bool:
+    return ctx.parsed.text[v.start:v.start + 1] == '"'
+
+
+def _valid_default(v: n.Value | None) -> bool:
+    if v is None:
+        return False
+    if v.kind in ("string", "number", "boolean", "null", "expression"):
+        return True
+    # `Enum.value` or `schema.Enum.value`; a lone name is not a DBML default.
+    return v.kind == "identifier" and v.qname is not None and 2 <= len(v.qname.parts) <= 3
+
+
+def check_settings(ctx: Ctx, out: _Out, settings: list[n.Setting], spec: dict[str, str],
+                   where: str, custom: bool) -> None:
+    """One settings list against DBML's rules for its context (`where` names it in messages)."""
+    first: dict[str, n.Setting] = {}
+    for s in settings:
+        kind = spec.get(s.key)
+        v = s.value
+        repeatable = kind is not None and kind.endswith("*")
+        prev = first.get(s.key)
+        if prev is None:
+            first[s.key] = s
+        elif not repeatable:
+            out("DBMT001", f"'{s.key}' is given twice in this settings list; DBML allows it once",
+                s.start, s.end, related=[(ctx.path, prev.start, prev.end, f"'{s.key}' is first given here")])
+        if kind is None:
+            if not custom:
+                out("DBMT001", f"unknown {where} setting '{s.key}'", s.start, s.end)
+            elif not (_is_string(v) or _is_color(v)):
+                out("DBMT001", f"custom setting '{s.key}' must be a string or a color literal (DBML's custom metadata)",
+                    s.start, s.end)
+            continue
+        if kind == "flag":
+            if v is not None:
+                out("DBMT001", f"'{s.key}' must not have a value", v.start, v.end)
+        elif kind == "string":
+            if not _is_string(v):
+                at = v or s
+                out("DBMT001", f"'{s.key}' must be a quoted string", at.start, at.end)
+        elif kind == "color":
+            if not _is_color(v):
+                at = v or s
+                out("DBMT001", f"'{s.key}' must be a color literal like #fff or #a1b2c3", at.start, at.end)
+        elif kind == "default":
+            if not _valid_default(v):
+                at = v or s
+                out("DBMT001", DEFAULT_MSG, at.start, at.end)
+        elif kind == "policy":
+            if v is None or v.kind != "identifier" or v.text.lower() not in POLICIES:
+                at = v or s
+                out("DBMT001", f"'{s.key}' must be one of cascade, no action, set null, set default or restrict",
+                    at.start, at.end)
+        elif kind == "ident":
+            ok = v is not None and ((v.kind == "identifier" and v.qname is not None and len(v.qname.parts) == 1)
+                                    or (v.kind == "string" and _written_quoted_name(ctx, v)))
+            if not ok:
+                at = v or s
+                out("DBMT001", f"'{s.key}' must be a name, like btree or hash", at.start, at.end)
+        elif kind == "expr*":
+            if v is None or v.kind != "expression":
+                at = v or s
+                out("DBMT001", f"'{s.key}' must be a backtick expression, like `price > 0`", at.start, at.end)
+    keys = {s.key: s for s in settings}
+    for a, b, msg in (("pk", "primary key", "only one of 'pk' and 'primary key' can be given"),
+                      ("not null", "null", "'not null' and 'null' cannot be set at the same time")):
+        if spec is COLUMN and a in keys and b in keys:
+            later = max(keys[a], keys[b], key=lambda s: s.start)
+            earlier = min(keys[a], keys[b], key=lambda s: s.start)
+            out("DBMT001", msg, later.start, later.end, related=[(ctx.path, earlier.start, earlier.end, "the other one")])
+
+
+def _def_of(ctx: Ctx, el: n.Element):
+    for d in ctx.fm.defs:
+        if d.element is el:
+            return d
+    return None
+
+
+@rule("DBMT001")
+def dbml_structure(ctx: Ctx) -> None:
+    """Settings lists and element shapes that DBML rejects."""
+    out = _Out(ctx)
+    projects = []
+    for el in ctx.parsed.elements:
+        k = el.kind
+        if k in ("table", "partial"):
+            _table(ctx, out, el)
+        elif k == "enum":
+            for ev in el.values:
+                check_settings(ctx, out, ev.settings, ENUM_VALUE, "enum value", custom=False)
+            if not el.values and el.name is not None:
+                out("DBMT001", f"Enum '{el.name.text}' must have at least one value", el.name.start, el.name.end)
+            for note in el.notes:
+                out("DBMT001", "a Note cannot appear inside an Enum: DBML allows Notes in a Table, TablePartial, "
+                    "TableGroup or Project (give a value a note with [note: '…'])", note.start, note.end)
+        elif k == "group":
+            check_settings(ctx, out, el.settings, GROUP, "TableGroup", custom=True)
+            if el.name is not None and len(el.name.parts) > 1:
+                out("DBMT001", f"a TableGroup name must be a single identifier, not '{el.name.text}'",
+                    el.name.start, el.name.end)
+            _second_notes(out, el, "TableGroup")
+            seen: dict[str, n.QualifiedName] = {}
+            for qn in el.tables:
+                key = qkey(qn)
+                if key in seen:
+                    out("DBMT001", f"table '{display(key)}' is listed twice in this TableGroup", qn.start, qn.end,
+                        related=[(ctx.path, seen[key].start, seen[key].end, "first listed here")])
+                else:
+                    seen[key] = qn
+        elif k == "ref":
+            _ref(ctx, out, el)
+        elif k == "note":
+            check_settings(ctx, out, el.settings, STICKY, "Note", custom=True)
+        elif k == "project":
+            projects.append(el)
+    for p in projects[1:]:
+        at = p.name or p
+        out("DBMT001", "only one Project can exist in a file", at.start, at.end,
+            related=[(ctx.path, (projects[0].name or projects[0]).start, (projects[0].name or projects[0]).end,
+                      "the first Project")])
+
+
+def _second_notes(out: _Out, el: n.Element, word: str) -> None:
+    for note in el.notes[1:]:
+        out("DBMT001", f"a second Note in this {word}: DBML allows one", note.start, note.end)
+
+
+def _table(ctx: Ctx, out: _Out, t: n.Table) -> None:
+    partial = t.kind == "partial"
+    word = "TablePartial" if partial else "Table"
+    check_settings(ctx, out, t.settings, PARTIAL if partial else TABLE, word, custom=not partial)
+    for col in t.columns:
+        check_settings(ctx, out, col.settings, COLUMN, "column", custom=True)
+    for idx in t.indexes:
+        check_settings(ctx, out, idx.settings, INDEX, "index", custom=False)
+    for chk in t.checks:
+        check_settings(ctx, out, chk.settings, CHECK, "check", custom=False)
+    _second_notes(out, t, word)
+    seen: dict[str, n.Name] = {}
+    for inj in t.injections:
+        if inj.text in seen:
+            out("DBMT001", f"TablePartial '{inj.text}' is injected twice in this table", inj.start, inj.end,
+                related=[(ctx.path, seen[inj.text].start, seen[inj.text].end, "first injected here")])
+        else:
+            seen[inj.text] = inj
+    if partial:
+        # A bare `ref: > col` in a partial names the partial's own column.
+        for col in t.columns:
+            for s in col.settings:
+                if s.key == "ref" and s.ref is not None:
+                    tg = s.ref.target
+                    if tg.table is None and len(tg.columns) == 1 and tg.columns[0].text == col.name.text:
+                        out("DBMT001", f"the two endpoints of this reference are the same column '{col.name.text}'",
+                            s.start, s.end)
+        return
+    d = _def_of(ctx, t)
+    if d is None:
+        return
+    cols = ctx.columns(d)
+    if not cols and t.name is not None and all(ctx.named("partial", i.text) is not None for i in t.injections):
+        out("DBMT001", f"Table '{t.name.text}' must have at least one column", t.name.start, t.name.end)
+    # References whose two endpoints are one column: own columns, and injected ones.
+    for col in cols:
+        for s in col.settings:
+            if s.key != "ref" or s.ref is None:
+                continue
+            tg = s.ref.target
+            if len(tg.columns) != 1 or tg.columns[0].text != col.name.text:
+                continue
+            injected = col.injected_from is not None
+            if tg.table is None:
+                if injected:
+                    continue  # resolved in the partial, reported there
+                same = True
+            else:
+                other = ctx.table(tg.table)
+                same = other is d
+            if not same:
+                continue
+            msg = f"the two endpoints of this reference are the same column '{display(d.key)}.{col.name.text}'"
+            if not injected:
+                out("DBMT001", msg, s.start, s.end)
+                continue
+            p = ctx.named("partial", col.injected_from)
+            if p is not None and p.path == ctx.path:
+                out("DBMT001", msg + f" once TablePartial '{col.injected_from}' is injected into it", s.start, s.end)
+            else:
+                inj = next((i for i in t.injections if i.text == col.injected_from), None)
+                if inj is not None:
+                    out("DBMT001", msg + f" (from TablePartial '{col.injected_from}')", inj.start, inj.end,
+                        related=[(p.path, s.start, s.end, "the reference")] if p is not None else [])
+
+
+def _ref(ctx: Ctx, out: _Out, r: n.Ref) -> None:
+    if r.settings:
+        out("DBMT001", "a Ref cannot have a settings list in its header: put the settings after the relationship",
+            r.settings[0].start, r.settings[-1].end)
+    for rel in r.relationships[1:]:
+        out("DBMT001", "a Ref can contain only one relationship: write one Ref per relationship", rel.start, rel.end)
+    for rel in r.relationships:
+        check_settings(ctx, out, rel.settings, RELATIONSHIP, "relationship", custom=False)
+        nl, nr = len(rel.left.columns), len(rel.right.columns)
+        if nl != nr:
+            out("DBMT001", f"the two endpoints have different numbers of columns ({nl} and {nr})", rel.start, rel.end)
+            continue
+        if rel.left.table is None or rel.right.table is None:
+            continue
+        ld, rd = ctx.table(rel.left.table), ctx.table(rel.right.table)
+        if ld is not None and ld is rd and sorted(c.text for c in rel.left.columns) == sorted(c.text for c in rel.right.columns):
+            cols = ", ".join(c.text for c in rel.left.columns)
+            out("DBMT001", f"the two endpoints of this relationship are the same column(s) '{display(ld.key)}.{cols}'",
+                rel.start, rel.end)
+
+
+# ---------------------------------------------------------------------------------------
+# DBMT105: one relationship defined twice
+
+def _relationships(ctx: Ctx) -> dict[tuple, list[tuple]]:
+    """Workspace-wide, once per run: endpoint pair → [(path, start, end, shown)] for every
+    top-level relationship and every inline `ref:` of a table's own columns."""
+    key = ("dbml.relationships",)
+    got = ctx.cache.get(key)
+    if got is not None:
+        return got
+    idx = ctx.index
+    pairs: dict[tuple, list[tuple]] = {}
+
+    def resolve(path: str, qn: n.QualifiedName):
+        found = idx.visible(path, "table", qkey(qn))
+        return found[0] if found else None
+
+    def add(left, right, path, start, end, shown):
+        if left == right:
+            return  # two endpoints the same: DBMT001
+        pk = (left, right) if left < right else (right, left)
+        pairs.setdefault(pk, []).append((path, start, end, shown))
+
+    for path, fm in idx.files.items():
+        defs = {id(d.element): d for d in fm.defs}
+        for el in fm.parsed.elements:
+            if el.kind == "ref":
+                if len(el.relationships) != 1:
+                    continue
+                for rel in el.relationships:
+                    if rel.left.table is None or rel.right.table is None or len(rel.left.columns) != len(rel.right.columns):
+                        continue
+                    ld, rd = resolve(path, rel.left.table), resolve(path, rel.right.table)
+                    if ld is None or rd is None:
+                        continue
+                    left = (ld.path, ld.element.start, tuple(sorted(c.text for c in rel.left.columns)))
+                    right = (rd.path, rd.element.start, tuple(sorted(c.text for c in rel.right.columns)))
+                    shown = (f"{display(ld.key)}.{_cols(rel.left.columns)} {rel.op} "
+                             f"{display(rd.key)}.{_cols(rel.right.columns)}")
+                    add(left, right, path, rel.start, rel.end, (shown, (ld.key, rd.key)))
+            elif el.kind == "table":
+                d = defs.get(id(el))
+                if d is None:
+                    continue
+                for col in el.columns:
+                    for s in col.settings:
+                        if s.key != "ref" or s.ref is None:
+                            continue
+                        tg = s.ref.target
+                        td = d if tg.table is None else resolve(path, tg.table)
+                        if td is None:
+                            continue
+                        left = (d.path, d.element.start, (col.name.text,))
+                        right = (td.path, td.element.start, tuple(sorted(c.text for c in tg.columns)))
+                        shown = f"{display(d.key)}.{col.name.text} {s.ref.op} {display(td.key)}.{_cols(tg.columns)}"
+                        add(left, right, path, s.start, s.end, (shown, (d.key, td.key)))
+    ctx.cache[key] = pairs
+    return pairs
+
+
+def _cols(cols: list[n.Name]) -> str:
+    return cols[0].text if len(cols) == 1 else "(" + ", ".join(c.text for c in cols) + ")"
+
+
+@rule("DBMT105")
+def duplicate_relationships(ctx: Ctx) -> None:
+    """Two relationships between the same columns (either direction, inline or top-level)."""
+    ctx.depend("refs:*")
+    pairs = _relationships(ctx)
+    out = _Out(ctx)
+    for entries in pairs.values():
+        mine = [e for e in entries if e[0] == ctx.path]
+        for e in mine:
+            for k in e[3][1]:
+                ctx.depend(f"table:{k}")
+        if len(entries) < 2:
+            continue
+        for e in mine:
+            others = [o for o in entries if o is not e]
+            where = ", ".join(sorted({f"line {ctx.line_of(o[0], o[1]) + 1}" if o[0] == ctx.path
+                                      else f"{_rel(ctx, o[0])}:{ctx.line_of(o[0], o[1]) + 1}" for o in others}))
+            out("DBMT105", f"relationship {e[3][0]} is defined more than once, with the same endpoints (also at {where})",
+                e[1], e[2], related=[(o[0], o[1], o[2], f"relationship {o[3][0]} is also defined here") for o in others])
+
+
+def _rel(ctx: Ctx, path: str) -> str:
+    import os
+    return os.path.relpath(path, str(ctx.config.root)).replace(os.sep, "/")
