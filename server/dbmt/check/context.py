@@ -88,6 +88,34 @@ class Ctx:
         close = difflib.get_close_matches(w, shown, n=1, cutoff=0.6)
         return f" (did you mean '{close[0]}'?)" if close else ""
 
+    def scan(self, key: tuple, compute):
+        """A workspace-wide scan shared by the files of one check run, with dependencies kept
+        per slice: `compute(attribute)` builds the value and calls `attribute(slice, dep_key)`
+        for each name it resolves on behalf of a slice (a table, a group). A reader then replays
+        only the slice it uses (`self.replay`), so one table's readers are not re-checked when
+        an unrelated part of the scan changes. Names resolved here are not recorded globally."""
+        got = self.cache.get(key)
+        if got is not None:
+            return got[0]
+        slices: dict = {}
+
+        def attribute(slice_id, dep: str) -> None:
+            slices.setdefault(slice_id, set()).add(dep)
+
+        outer, recording = self.deps, self.index.recording
+        self.deps, self.index.recording = set(), None
+        try:
+            value = compute(attribute)
+        finally:
+            self.deps, self.index.recording = outer, recording
+        self.cache[key] = (value, slices)
+        return value
+
+    def replay(self, key: tuple, slice_id) -> None:
+        got = self.cache.get(key)
+        if got is not None:
+            self.deps.update(got[1].get(slice_id, ()))
+
     def columns(self, d: Definition) -> list[n.Column]:
         """The columns of a table as every consumer sees them: declared, injected, generated."""
         def compute():

@@ -14,17 +14,22 @@ from .marks import valid_marks
 from .registry import rule
 
 
-def top_level_refs(ctx: Ctx) -> dict[tuple[str, int], list[tuple]]:
-    """Every top-level `Ref` relationship of the workspace, by the table(s) it touches.
+def top_level_refs(ctx: Ctx, d: Definition) -> list[tuple]:
+    """The top-level `Ref` relationships of the workspace that touch table `d`:
+    [(own endpoint, other endpoint, other table def or None, ref file path, relationship)],
+    endpoints resolved from the Ref's own file. The scan is shared by one check run; a reader
+    depends on the Refs that name its table (`refmention:<name>`) and on the names they resolve."""
+    key = ("relations.top_level_refs",)
+    got = ctx.scan(key, lambda attribute: _scan_top_level_refs(ctx, attribute))
+    slice_id = (d.path, d.element.start)
+    ctx.replay(key, slice_id)
+    ctx.depend(f"refmention:{d.element.name.last.text}" if d.element.name else "refmention:")
+    if getattr(d.element, "alias", None) is not None:
+        ctx.depend(f"refmention:{d.element.alias.text}")
+    return got.get(slice_id, [])
 
-    (table path, table element start) → [(own endpoint, other endpoint, other table def or None,
-    ref file path, relationship)], endpoints resolved from the Ref's own file. Memoised per run.
-    """
-    return ctx.memo(("relations.top_level_refs",), lambda: _scan_top_level_refs(ctx))
 
-
-def _scan_top_level_refs(ctx: Ctx) -> dict[tuple[str, int], list[tuple]]:
-    ctx.depend("refs:*")
+def _scan_top_level_refs(ctx: Ctx, attribute) -> dict[tuple[str, int], list[tuple]]:
     idx = ctx.index
     out: dict[tuple[str, int], list[tuple]] = {}
 
@@ -40,10 +45,17 @@ def _scan_top_level_refs(ctx: Ctx) -> dict[tuple[str, int], list[tuple]]:
                 continue
             for rel in el.relationships:
                 ld, rd = resolve(path, rel.left), resolve(path, rel.right)
+                deps = [f"table:{qkey(ep.table)}" for ep in (rel.left, rel.right) if ep.table is not None]
                 if ld is not None:
-                    out.setdefault((ld.path, ld.element.start), []).append((rel.left, rel.right, rd, path, rel))
+                    sid = (ld.path, ld.element.start)
+                    out.setdefault(sid, []).append((rel.left, rel.right, rd, path, rel))
+                    for dep in deps:
+                        attribute(sid, dep)
                 if rd is not None:
-                    out.setdefault((rd.path, rd.element.start), []).append((rel.right, rel.left, ld, path, rel))
+                    sid = (rd.path, rd.element.start)
+                    out.setdefault(sid, []).append((rel.right, rel.left, ld, path, rel))
+                    for dep in deps:
+                        attribute(sid, dep)
     return out
 
 
@@ -81,7 +93,7 @@ def referencing_columns(ctx: Ctx, d: Definition) -> dict[tuple[str, ...], list[t
             mk = c.generated_from
             out.setdefault((c.name.text,), []).append(
                 (ctx.path, mk.start, mk.end, f"generated '{c.name.text}' references a table"))
-    for own, other, other_def, rpath, rel in top_level_refs(ctx).get((d.path, d.element.start), []):
+    for own, other, other_def, rpath, rel in top_level_refs(ctx, d):
         if other_def is not None and other_def.element is d.element:
             continue
         cols = tuple(c.text for c in own.columns)
@@ -143,7 +155,7 @@ def relation_ends(ctx: Ctx, d: Definition) -> tuple[list[str], list[str]] | None
         td = ctx.table(s.ref.target.table)
         k = td.key if td else qkey(s.ref.target.table)
         (sources if c.name.text in src_cols else sinks).append(k)
-    for own, other, other_def, _p, _r in top_level_refs(ctx).get((d.path, d.element.start), []):
+    for own, other, other_def, _p, _r in top_level_refs(ctx, d):
         if other.table is None or (other_def is not None and other_def.element is t):
             continue
         k = other_def.key if other_def else qkey(other.table)
