@@ -49,7 +49,7 @@ COLUMN = {"note": "string", "ref": "ref*", "primary key": "flag", "pk": "flag", 
 TABLE = {"headercolor": "color", "note": "string", "dep": "any*"}
 PARTIAL = {"headercolor": "color", "note": "string"}
 GROUP = {"color": "color", "note": "string"}
-STICKY = {"color": "color"}
+STICKY = {"color": "color|none"}
 RELATIONSHIP = {"delete": "policy", "update": "policy", "color": "color", "inactive": "flag"}
 INDEX = {"note": "string", "name": "string", "unique": "flag", "pk": "flag", "type": "ident"}
 ENUM_VALUE = {"note": "string"}
@@ -84,18 +84,37 @@ def _written_quoted_name(ctx: Ctx, v: n.Value) -> bool:
     return ctx.parsed.text[v.start:v.start + 1] == '"'
 
 
-def _valid_default(v: n.Value | None) -> bool:
+SIGNED_RE = re.compile(r"[+\-\s]*(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\Z")
+
+
+def _valid_default(ctx: Ctx, v: n.Value | None) -> bool:
     if v is None:
         return False
     if v.kind in ("string", "number", "boolean", "null", "expression"):
         return True
+    if v.kind == "other" and SIGNED_RE.match(ctx.parsed.text[v.start:v.end]):
+        return True  # `+-2`, `--++7.2`: DBML takes any run of signs
     # `Enum.value` or `schema.Enum.value`; a lone name is not a DBML default.
     return v.kind == "identifier" and v.qname is not None and 2 <= len(v.qname.parts) <= 3
 
 
+def default_form_ok(ctx: Ctx, v: n.Value | None, bare_variant_ok: bool) -> bool:
+    """Is `default: v` one of the forms DBML takes (DBMT001 otherwise)? `bare_variant_ok`: the
+    column is enum-typed in a .dbmt file, where a bare variant names the default (§8)."""
+    lone = v is not None and v.kind == "identifier" and v.qname is not None and len(v.qname.parts) == 1
+    return _valid_default(ctx, v) or (bare_variant_ok and lone)
+
+
+def takes_bare_variant(ctx: Ctx, col: n.Column) -> bool:
+    return not ctx.fm.is_dbml and _enum_typed(ctx, col)
+
+
 def check_settings(ctx: Ctx, out: _Out, settings: list[n.Setting], spec: dict[str, str],
-                   where: str, custom: bool) -> None:
-    """One settings list against DBML's rules for its context (`where` names it in messages)."""
+                   where: str, custom: bool, bare_variant_ok: bool = False) -> None:
+    """One settings list against DBML's rules for its context (`where` names it in messages).
+
+    `bare_variant_ok`: in a .dbmt file, an enum-typed column may name its default variant
+    bare (`default: active`, §8; DBML wants `status.active`); DBMT601 checks the variant."""
     first: dict[str, n.Setting] = {}
     for s in settings:
         kind = spec.get(s.key)
@@ -121,12 +140,13 @@ def check_settings(ctx: Ctx, out: _Out, settings: list[n.Setting], spec: dict[st
             if not _is_string(v):
                 at = v or s
                 out("DBMT001", f"'{s.key}' must be a quoted string", at.start, at.end)
-        elif kind == "color":
-            if not _is_color(v):
+        elif kind in ("color", "color|none"):
+            if not (_is_color(v) or (kind == "color|none" and v is not None and v.kind == "identifier"
+                                     and v.text.lower() == "none")):
                 at = v or s
                 out("DBMT001", f"'{s.key}' must be a color literal like #fff or #a1b2c3", at.start, at.end)
         elif kind == "default":
-            if not _valid_default(v):
+            if not default_form_ok(ctx, v, bare_variant_ok):
                 at = v or s
                 out("DBMT001", DEFAULT_MSG, at.start, at.end)
         elif kind == "policy":
@@ -151,6 +171,11 @@ def check_settings(ctx: Ctx, out: _Out, settings: list[n.Setting], spec: dict[st
             later = max(keys[a], keys[b], key=lambda s: s.start)
             earlier = min(keys[a], keys[b], key=lambda s: s.start)
             out("DBMT001", msg, later.start, later.end, related=[(ctx.path, earlier.start, earlier.end, "the other one")])
+
+
+def _enum_typed(ctx: Ctx, col: n.Column) -> bool:
+    t = col.type
+    return t is not None and not t.array and t.args is None and ctx.enum(t.qname) is not None
 
 
 def _def_of(ctx: Ctx, el: n.Element):
@@ -214,7 +239,8 @@ def _table(ctx: Ctx, out: _Out, t: n.Table) -> None:
     word = "TablePartial" if partial else "Table"
     check_settings(ctx, out, t.settings, PARTIAL if partial else TABLE, word, custom=not partial)
     for col in t.columns:
-        check_settings(ctx, out, col.settings, COLUMN, "column", custom=True)
+        check_settings(ctx, out, col.settings, COLUMN, "column", custom=True,
+                       bare_variant_ok=takes_bare_variant(ctx, col))
     for idx in t.indexes:
         check_settings(ctx, out, idx.settings, INDEX, "index", custom=False)
     for chk in t.checks:
@@ -241,7 +267,8 @@ def _table(ctx: Ctx, out: _Out, t: n.Table) -> None:
     if d is None:
         return
     cols = ctx.columns(d)
-    if not cols and t.name is not None and all(ctx.named("partial", i.text) is not None for i in t.injections):
+    # A table with marks may get its columns from them (`%events_for`, `%extension`): not ours.
+    if not cols and t.name is not None and not t.marks and all(ctx.named("partial", i.text) is not None for i in t.injections):
         out("DBMT001", f"Table '{t.name.text}' must have at least one column", t.name.start, t.name.end)
     # References whose two endpoints are one column: own columns, and injected ones.
     for col in cols:

@@ -21,6 +21,7 @@ from functools import lru_cache
 
 from ..syntax import nodes as n
 from .context import Ctx, display
+from .dbml import default_form_ok, takes_bare_variant
 from .literals import VALUE_KINDS, classify_type, default_fits, default_range_problem, integer_range
 from .registry import rule
 from .sqlexpr import parse_sql_expression
@@ -106,6 +107,8 @@ def _enum_variants(ctx: Ctx, col: n.Column) -> tuple[object, list[str]] | None:
 def _check_default(ctx: Ctx, col: n.Column, v: n.Value) -> None:
     if col.type is None or v.kind not in VALUE_KINDS or v.kind in ("null", "expression"):
         return
+    if not default_form_ok(ctx, v, takes_bare_variant(ctx, col)):
+        return  # not a DBML default at all: DBMT001 says so, once
     type_text = col.type.text
     enum = _enum_variants(ctx, col)
     if enum is not None:
