@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .syntax import nodes as n
-from .workspace.index import Definition, qkey
+from .workspace.index import Definition, imported, qkey
 
 
 @dataclass
@@ -105,8 +105,7 @@ def definition_at(ws, path: str, offset: int) -> Target | None:
             if _within(spec.qname, offset):
                 imp = next((i for i in st.model.imports if i.spec is spec), None)
                 if imp and imp.target:
-                    theirs = idx.exports(imp.target)
-                    found = theirs.get((imp.kind, imp.key))
+                    found = [d for _k, v in imported(imp, idx.exports(imp.target)) for d in v]
                     return _def_target(found[0]) if found else None
     return None
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 
 from ..syntax import nodes as n
-from ..workspace.index import qkey
+from ..workspace.index import imported, qkey
 from .context import COLUMN_PROVIDERS, Ctx, display
 from .registry import rule
 
@@ -180,8 +180,8 @@ def imports(ctx: Ctx) -> None:
         ctx.depend(f"exports:{imp.target}")
         if imp.kind is None:
             continue
-        theirs = ctx.index.exports(imp.target)
-        if (imp.kind, imp.key) not in theirs:
-            word = {"table": "table", "enum": "enum", "group": "TableGroup", "partial": "TablePartial", "note": "note"}[imp.kind]
+        if not imported(imp, ctx.index.exports(imp.target)):
+            word = {"table": "table", "enum": "enum", "group": "TableGroup", "partial": "TablePartial", "note": "note",
+                    "schema": "table or enum in schema"}[imp.kind]
             ctx.report("DBMT111", f"'{u.path.text}' defines no {word} '{display(imp.key)}'",
                        imp.spec.qname.start, imp.spec.qname.end, data={"path": u.path.text, "name": display(imp.key)})

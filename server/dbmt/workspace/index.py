@@ -44,13 +44,25 @@ class Definition:
 class Import:
     """One imported name: `use { table auth.users as u } from '../auth'` (or all of `use *`)."""
 
-    kind: str | None     # None for `use *`
+    kind: str | None     # None for `use *`; `schema` for `use { schema auth }`
     key: str | None      # the name in the imported file
     local: str | None    # the name in this file (alias or same)
     target: str | None   # resolved absolute path of the imported file, None if missing
     use: n.Use
     spec: n.UseSpecifier | None
     reexport: bool
+
+
+def imported(imp: Import, theirs: dict[tuple[str, str], list[Definition]]):
+    """The (kind, local name) → definitions that one import brings from its target's exports."""
+    if imp.kind is None:
+        return theirs.items()
+    if imp.kind == "schema":
+        prefix = imp.key + "."
+        return [(k, v) for k, v in theirs.items()
+                if k[0] in ("table", "enum") and k[1].startswith(prefix) and "." not in k[1][len(prefix):]]
+    v = theirs.get((imp.kind, imp.key))
+    return [((imp.kind, imp.local), v)] if v else []
 
 
 class FileModel:
@@ -131,8 +143,13 @@ class FileModel:
             if el.wildcard:
                 self.imports.append(Import(None, None, None, target, el, None, reexport))
             for spec in el.specifiers:
-                kind = {"table": "table", "enum": "enum", "tablegroup": "group", "tablepartial": "partial", "note": "note"}.get(spec.kind_word)
+                kind = {"table": "table", "enum": "enum", "tablegroup": "group", "tablepartial": "partial",
+                        "note": "note", "schema": "schema"}.get(spec.kind_word)
                 if kind is None:
+                    continue
+                if kind == "schema":
+                    # `use { schema auth }`: every table and enum of schema `auth` there.
+                    self.imports.append(Import(kind, spec.qname.text, spec.qname.text, target, el, spec, reexport))
                     continue
                 key = qkey(spec.qname) if kind in ("table", "enum") else spec.qname.text
                 local = spec.alias.text if spec.alias else key
@@ -232,14 +249,9 @@ class Index:
         for imp in fm.imports:
             if not imp.reexport or imp.target is None or imp.target in seen:
                 continue
-            theirs = self.exports(imp.target, seen)
-            if imp.kind is None:
-                for k, v in theirs.items():
-                    out.setdefault(k, []).extend(x for x in v if x not in out.get(k, []))
-            else:
-                v = theirs.get((imp.kind, imp.key))
-                if v:
-                    out.setdefault((imp.kind, imp.local), []).extend(v)
+            for k, v in imported(imp, self.exports(imp.target, seen)):
+                have = out.setdefault(k, [])
+                have.extend(x for x in v if x not in have)
         return out
 
     def scope(self, path: str) -> dict[tuple[str, str], list[Definition]] | None:
@@ -256,14 +268,8 @@ class Index:
         for imp in fm.imports:
             if imp.target is None:
                 continue
-            theirs = self.exports(imp.target, {path})
-            if imp.kind is None:
-                for k, v in theirs.items():
-                    sc.setdefault(k, []).extend(v)
-            else:
-                v = theirs.get((imp.kind, imp.key))
-                if v:
-                    sc.setdefault((imp.kind, imp.local), []).extend(v)
+            for k, v in imported(imp, self.exports(imp.target, {path})):
+                sc.setdefault(k, []).extend(v)
         self._scopes[path] = sc
         return sc
 
