@@ -40,6 +40,9 @@ VALID = [
     "x::numeric(10,2)",
     "'{}'::jsonb",
     "now() + interval '1 day'",
+    "current_date + interval 1 year",  # MySQL
+    "date_add(now(), INTERVAL -5 DAY_HOUR)",
+    "now() - interval '1' year",
     "extract(year from created_at)",
     "count(*)",
     "x IN (SELECT y FROM z)",
@@ -166,6 +169,8 @@ def test_emoji_error_offset_points_at_the_token():
         ("größe > 0", [("größe", 0, 5)]),
         ("date > time", [("date", 0, 4), ("time", 7, 11)]),  # non-reserved words are columns
         ("true AND flag", [("flag", 9, 13)]),
+        ("d + interval 1 day > e", [("d", 0, 1), ("e", 21, 22)]),  # offsets hold after the MySQL interval
+        ("'interval 1 day' = x", [("x", 19, 20)]),  # inside a string nothing is rewritten
     ],
 )
 def test_identifiers(text, names):

@@ -14,6 +14,10 @@ select item (`a, b`), an alias (`a b`, `a AS b`), `*`, `DISTINCT`, clauses (`a F
 Behaviour of the grammar (tree-sitter-sql 0.3.x, DerekStride/tree-sitter-sql), documented
 here and pinned by xfail tests rather than patched over:
 
+MySQL's `INTERVAL 1 YEAR` (and the standard `INTERVAL '1' YEAR`), which the grammar lacks,
+is read as a literal before parsing (same length, offsets hold); with a column operand it is
+still reported.
+
 Valid SQL that the grammar rejects (reported as errors):
 - array type casts: `x::text[]`, `x::varchar(3)[]`;
 - doubled quotes inside quoted identifiers: `"a""b"`;
@@ -38,6 +42,7 @@ Other grammar facts the code relies on:
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -103,9 +108,33 @@ def parse_sql_expression(text: str, allow_list: bool = False) -> SqlExpression:
     as an index expression may be. MSSQL bracket identifiers (`[price] > 0`) are read as
     quoted identifiers; offsets are unchanged (`[x]` and `"x"` have the same length).
     """
-    errors, identifiers = _parse_cached(_brackets_to_quotes(text), allow_list)
+    errors, identifiers = _parse_cached(_mysql_intervals(_brackets_to_quotes(text)), allow_list)
     # Fresh lists each call: the cached tuples must not be mutated by callers.
     return SqlExpression(text, list(errors), list(identifiers))
+
+
+_INTERVAL_UNITS = ("microsecond|second|minute|hour|day|week|month|quarter|year|second_microsecond|"
+                   "minute_microsecond|minute_second|hour_microsecond|hour_second|hour_minute|"
+                   "day_microsecond|day_second|day_minute|day_hour|year_month")
+_INTERVAL_RE = re.compile(
+    r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\""
+    r"|(?P<interval>\binterval\s+(?:[-+]?\d+(?:\.\d+)?|'(?:[^']|'')*')\s+(?:" + _INTERVAL_UNITS + r")\b)",
+    re.I)
+
+
+def _mysql_intervals(text: str) -> str:
+    """MySQL's `INTERVAL 1 YEAR` (and the standard `INTERVAL '1' YEAR`), which the grammar
+    lacks, → a string literal of the same length, so offsets hold. Literal operands only: a
+    column operand (`INTERVAL n DAY`) stays as written, and is reported."""
+    if "nterval" not in text and "NTERVAL" not in text:
+        return text
+
+    def blank(m: re.Match) -> str:
+        if m.group("interval") is None:
+            return m.group(0)
+        return "'" + " " * (len(m.group(0)) - 2) + "'"
+
+    return _INTERVAL_RE.sub(blank, text)
 
 
 def _brackets_to_quotes(text: str) -> str:
