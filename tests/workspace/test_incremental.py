@@ -101,7 +101,23 @@ def _dump(w):
 SHOP = Path(__file__).resolve().parents[2] / "examples" / "shop"
 
 
-@pytest.mark.parametrize("seed", [7, 11, 23])
+# Lines whose meaning reaches other files: names, refs, groups, claims, supporters, events,
+# imports, duplicates. Inserted anywhere (also into the middle of a block, or where they make
+# no sense), they must leave the incremental result equal to a fresh load.
+SNIPPETS = [
+    "  extra int\n", "\n", "Table Tmp {\n  id key_t [pk]\n}\n", "  %relation\n",
+    "  user_id key_t [ref: > Users.id]\n", "Ref: Posts.id > Users.id\n", "  Shoes\n",
+    "Ref: Shoes.id - Gloves.id\n", "TableGroup GrX {\n  %require_columns name\n  %access restricted\n  Shoes\n  Users\n}\n",
+    "Table Users {\n  id int [pk]\n}\n", "Table Extra2 {\n  %extension_enum AccessoryExtType.LedExt\n  id key_t [pk]\n  freq int\n}\n",
+    "  %extension AccessoryExtType\n", "  NewExt\n", "  %events_clone\n", "  %events_for Shoes\n",
+    "Table ShoeEvents {\n  %events_for Shoes\n  opt_x key_t [ref: > ThermostatEvents.id]\n}\n",
+    "use { table Users } from '../social/posting'\n", "use * from '../shoes/shoes'\n",
+    "Enum AccessoryExtType {\n  A\n}\n", "  %extension_requires RunningExt LedExt\n",
+    "  %access confidential\n", "  name varchar\n", "  post_id int\n", "}\n", "{\n",
+]
+
+
+@pytest.mark.parametrize("seed", [7, 11, 23, 31, 47])
 def test_random_edits_match_a_fresh_load(tmp_path, seed):
     """Random line edits across the example workspace: after each one, the incremental result
     equals a fresh load of the same texts (positions of related information included)."""
@@ -114,10 +130,9 @@ def test_random_edits_match_a_fresh_load(tmp_path, seed):
     config = load_config(*find_root(root))
     ws = Workspace.open(root, config=config)
     rnd = random.Random(seed)
-    snippets = ["  extra int\n", "\n", "Table Tmp {\n  id key_t [pk]\n}\n", "  %relation\n",
-                "  user_id key_t [ref: > Users.id]\n", "Ref: Posts.id > Users.id\n", "  Shoes\n"]
+    snippets = SNIPPETS
     paths = sorted(ws.files)
-    for step in range(40):
+    for step in range(60):
         p = rnd.choice(paths)
         lines = ws.text_of(p).splitlines(keepends=True)
         i = rnd.randrange(len(lines) + 1)
@@ -130,3 +145,38 @@ def test_random_edits_match_a_fresh_load(tmp_path, seed):
         Path(p).write_text(text, encoding="utf-8")
         fresh = Workspace.open(root, config=config)
         assert _dump(ws) == _dump(fresh), f"step {step}: edit of {Path(p).name} line {i}"
+
+
+@pytest.mark.parametrize("old, new, span", [
+    ("abcdef", "abcdef", (6, 6, 6)),
+    ("abcdef", "abXdef", (2, 3, 3)),
+    ("abcdef", "abcXYdef", (3, 3, 5)),
+    ("abcdef", "abef", (2, 4, 2)),
+    ("aaaa", "aaaaaa", (4, 4, 6)),      # prefix first, then a suffix that does not overlap it
+    ("", "xyz", (0, 0, 3)),
+    ("xyz", "", (0, 3, 0)),
+    ("😀a😀", "😀b😀", (1, 2, 2)),
+])
+def test_changed_span(old, new, span):
+    from dbmt.workspace import changed_span
+    assert changed_span(old, new) == span
+    s, oe, ne = span
+    assert old[:s] + new[s:ne] + old[oe:] == new
+
+
+def test_moving_an_element_relocates_other_files_without_rechecking_them(tmp_path):
+    """Lines added above a table shift it: files whose diagnostics point at it keep exact
+    related places without being re-checked."""
+    ws = make(tmp_path, {
+        "a.dbmt": "Table users {\n  id int [pk]\n}\n",
+        "b.dbmt": "Table users {\n  id int [pk]\n}\n",
+        "c.dbmt": "Table other {\n  id int [pk]\n}\n",
+    })
+    b = str(tmp_path / "b.dbmt")
+    (dup,) = ws.diagnostics_for(b)
+    assert dup.code == "DBMT105" and dup.related[0].start == len("Table ")
+    text = "// moved down\n\n" + (tmp_path / "a.dbmt").read_text()
+    rechecked = ws.update_file(str(tmp_path / "a.dbmt"), text)
+    assert rechecked == {str(tmp_path / "a.dbmt")}
+    (dup,) = ws.diagnostics_for(b)
+    assert text[dup.related[0].start:dup.related[0].end] == "users"

@@ -136,6 +136,15 @@ class Ctx:
         fm = self.index.files.get(path)
         return fm.parsed.lines.line_col(offset)[0] if fm else 0
 
+    def place(self, path: str, offset: int) -> str:
+        """A place for a message: `line 12` in this file, the file's workspace path elsewhere.
+        Messages never carry another file's line: that file may move under an edit without this
+        one being re-checked (related information carries the exact place)."""
+        if path == self.path:
+            return f"line {self.line_of(path, offset) + 1}"
+        import os
+        return os.path.relpath(path, str(self.config.root)).replace(os.sep, "/")
+
 
 def _key_of_text(text: str) -> str:
     parts = text.split(".")

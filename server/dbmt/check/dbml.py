@@ -402,12 +402,7 @@ def duplicate_relationships(ctx: Ctx) -> None:
             continue
         for e in mine:
             others = [o for o in entries if o is not e]
-            where = ", ".join(sorted({f"line {ctx.line_of(o[0], o[1]) + 1}" if o[0] == ctx.path
-                                      else f"{_rel(ctx, o[0])}:{ctx.line_of(o[0], o[1]) + 1}" for o in others}))
+            where = ", ".join(sorted({ctx.place(o[0], o[1]) for o in others}))
             out("DBMT105", f"relationship {e[3][0]} is defined more than once, with the same endpoints (also at {where})",
                 e[1], e[2], related=[(o[0], o[1], o[2], f"relationship {o[3][0]} is also defined here") for o in others])
 
-
-def _rel(ctx: Ctx, path: str) -> str:
-    import os
-    return os.path.relpath(path, str(ctx.config.root)).replace(os.sep, "/")

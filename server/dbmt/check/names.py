@@ -129,13 +129,17 @@ def duplicates(ctx: Ctx) -> None:
             # A file without `use` lines sees every definition.
             others = [o for o in idx.defs[d.kind].get(d.key, []) if o is not d]
         else:
-            extra = [o for o in idx.defs[d.kind].get(d.key, []) if o is not d and o not in others
-                     and d in idx.visible(o.path, d.kind, d.key)]
+            extra = []
+            for o in idx.defs[d.kind].get(d.key, []):
+                if o is not d and o not in others:
+                    ctx.depend(f"scope:{o.path}")
+                    if d in idx.visible(o.path, d.kind, d.key):
+                        extra.append(o)
             others += extra
         others = [o for o in others if getattr(o.element, "generated_for", None) is None]
         if others:
             word = DUP_WORDS[d.kind]
-            where = ", ".join(sorted({_rel(ctx, o.path) + f":{ctx.line_of(o.path, o.name_node.start) + 1}" for o in others}))
+            where = ", ".join(sorted({ctx.place(o.path, o.name_node.start) for o in others}))
             ctx.report("DBMT105", f"{word} '{display(d.key)}' is defined more than once (also at {where})",
                        d.name_node.start, d.name_node.end,
                        related=[(o.path, o.name_node.start, o.name_node.end, f"{word} '{display(d.key)}' is also defined here") for o in others],
@@ -161,10 +165,6 @@ def _dup_members(ctx: Ctx, el, names: list[n.Name], word: str, owner: str) -> No
                    related=[(ctx.path, nm.start, nm.end, f"second declaration of '{nm.text}'")],
                    data={"kind": word, "name": nm.text})
 
-
-def _rel(ctx: Ctx, path: str) -> str:
-    import os
-    return os.path.relpath(path, str(ctx.config.root)).replace(os.sep, "/")
 
 
 @rule("DBMT111")

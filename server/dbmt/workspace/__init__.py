@@ -11,7 +11,7 @@ import gc
 import os
 from pathlib import Path
 
-from ..diagnostics import ERROR, Diagnostic
+from ..diagnostics import ERROR, Diagnostic, Related
 from ..syntax import parse_text
 from .config import Config, ConfigError, find_root, load_config
 from .files import discover, read_source
@@ -20,7 +20,7 @@ from .index import FileModel, Index
 __all__ = ["Workspace", "Config", "ConfigError", "discover", "read_source"]
 
 class FileState:
-    __slots__ = ("path", "model", "decode_problem", "diagnostics", "deps")
+    __slots__ = ("path", "model", "decode_problem", "diagnostics", "deps", "points_into")
 
     def __init__(self, path: str, model: FileModel, decode_problem):
         self.path = path
@@ -28,6 +28,30 @@ class FileState:
         self.decode_problem = decode_problem
         self.diagnostics: list[Diagnostic] = []
         self.deps: set[str] = set()
+        self.points_into: set[str] = set()  # other files its diagnostics' related places are in
+
+
+def changed_span(old: str, new: str) -> tuple[int, int, int]:
+    """(start, old_end, new_end): the one stretch where two texts differ (common prefix and
+    suffix stripped). Slices are compared in halving steps, so this runs at C speed."""
+    n = min(len(old), len(new))
+    lo, hi = 0, n
+    while lo < hi:  # longest common prefix: old[:lo] == new[:lo]
+        mid = (lo + hi + 1) // 2
+        if old[lo:mid] == new[lo:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    prefix = lo
+    lo, hi = 0, n - prefix
+    lo_old, lo_new = len(old), len(new)
+    while lo < hi:  # longest common suffix not overlapping the prefix
+        mid = (lo + hi + 1) // 2
+        if old[lo_old - mid:lo_old - lo] == new[lo_new - mid:lo_new - lo]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return prefix, len(old) - lo, len(new) - lo
 
 
 class Workspace:
@@ -98,6 +122,7 @@ class Workspace:
         st.deps = deps
         for key in deps:
             self.dependents.setdefault(key, set()).add(path)
+        st.points_into = {r.path for d in diags for r in d.related if r.path != path}
 
     # -- queries ----------------------------------------------------------------------------
     def all_diagnostics(self) -> dict[str, list[Diagnostic]]:
@@ -119,6 +144,9 @@ class Workspace:
         """Replace one file's text; returns the paths whose diagnostics were recomputed."""
         path = os.path.abspath(path)
         old = self.files.get(path)
+        # Other files' diagnostics point into this one: outside the changed stretch their places
+        # move with the text; a file pointing inside it is re-checked.
+        moved = self._relocate(path, old.model.parsed.text, text) if old is not None else set()
         old_sigs = old.model.signatures if old else {}
         old_has_use = old.model.has_use if old else None
         if old is not None:
@@ -133,13 +161,42 @@ class Workspace:
         changed = {k for k in set(old_sigs) | set(fm.signatures) if old_sigs.get(k) != fm.signatures.get(k)}
         if old_has_use != fm.has_use:
             changed.add("nouse:*")
+        if f"uses:{path}" in changed:
+            changed.add(f"scope:{path}")
         if old is None:
             # A new file can satisfy imports of files that named it before it existed.
             for other in self.files.values():
                 if other.path != path and any(i.target is None for i in other.model.imports):
                     other.model.resolve_imports(self._exists)
                     changed.add(f"imports-of:{other.path}")
-        return self._recheck(path, changed)
+        return self._recheck(path, changed, moved)
+
+    def _relocate(self, path: str, old_text: str, new_text: str) -> set[str]:
+        """Shift the related places other files' diagnostics have in `path` by the edit; the
+        files with a place inside the changed stretch are returned, to be re-checked."""
+        if old_text == new_text:
+            return set()
+        start, old_end, new_end = changed_span(old_text, new_text)
+        delta = new_end - old_end
+        overlapping = set()
+        for st in self.files.values():
+            if st.path == path or path not in st.points_into:
+                continue
+            for d in st.diagnostics:
+                if not any(r.path == path for r in d.related):
+                    continue
+                moved = []
+                for r in d.related:
+                    if r.path == path:
+                        if r.end <= start:
+                            pass
+                        elif r.start >= old_end:
+                            r = Related(r.path, r.start + delta, r.end + delta, r.message)
+                        else:
+                            overlapping.add(st.path)
+                    moved.append(r)
+                d.related = moved
+        return overlapping
 
     def remove_file(self, path: str) -> set[str]:
         path = os.path.abspath(path)
@@ -154,17 +211,21 @@ class Workspace:
                 changed.add(f"imports-of:{other.path}")
         return self._recheck(None, changed)
 
-    def _recheck(self, path: str | None, changed: set[str]) -> set[str]:
-        affected = {path} if path else set()
+    def _recheck(self, path: str | None, changed: set[str], also: set[str] = frozenset()) -> set[str]:
+        affected = ({path} if path else set()) | set(also)
+        for key in list(changed):
+            if key.startswith("exports:"):
+                # Files importing this one see a different set of names, and so does every
+                # lookup made from their point of view (`scope:<file>`).
+                target = key.split(":", 1)[1]
+                for other in self.files.values():
+                    if any(i.target == target for i in other.model.imports):
+                        affected.add(other.path)
+                        changed.add(f"scope:{other.path}")
         for key in changed:
             affected |= self.dependents.get(key, set())
             if key.startswith("imports-of:"):
                 affected.add(key.split(":", 1)[1])
-            if key.startswith("exports:"):
-                # Files importing this one see a different set of names.
-                for other in self.files.values():
-                    if any(i.target == key.split(":", 1)[1] for i in other.model.imports):
-                        affected.add(other.path)
         affected = {p for p in affected if p in self.files}
         self.run_cache = {}
         for p in affected:

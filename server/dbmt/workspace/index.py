@@ -77,24 +77,40 @@ class FileModel:
         self.imports: list[Import] = []
         self.has_use = False
         text = parsed.text
-        self.signatures: dict[str, str] = {}
+        # key → the text it stands for. Signatures hold content, never positions: when an
+        # element only moves, the workspace relocates what other files point at instead of
+        # re-checking them (Workspace.update_file).
+        sigs: dict[str, list[str]] = {}
+
+        def sign(key: str, piece: str) -> None:
+            sigs.setdefault(key, []).append(piece)
+
         for el in parsed.elements:
             kind = el.kind
+            body = text[el.start:el.end]
             if kind in ("table", "partial", "enum", "group", "note") and el.name is not None:
                 key = qkey(el.name) if kind in ("table", "enum") else el.name.text
-                d = Definition(kind, key, path, el)
-                self.defs.append(d)
-                sig_key = f"{kind}:{key}"
-                # The position is part of it: other files' diagnostics point into this element.
-                self.signatures[sig_key] = self.signatures.get(sig_key, "") + f"@{el.start}:" + text[el.start:el.end]
+                self.defs.append(Definition(kind, key, path, el))
+                sign(f"{kind}:{key}", body)
                 if kind == "table" and getattr(el, "alias", None) is not None:
                     self.aliases[el.alias.text] = key
-                    self.signatures[f"table:{el.alias.text}"] = key
+                    sign(f"table:{el.alias.text}", key)
             elif kind == "use":
                 self.has_use = True
+                sign(f"uses:{path}", body)
             elif kind in ("ref", "records"):
-                # Top-level refs change what columns reference: rules about relations read them.
-                self.signatures["refs:*"] = self.signatures.get("refs:*", "") + f"@{el.start}:" + text[el.start:el.end]
+                # Top-level refs change what columns reference: rules about relations read them,
+                # by the tables they name (`refmention:<table name or alias>`).
+                sign("refs:*", body)
+                if kind == "ref":
+                    for rel in el.relationships:
+                        for ep in (rel.left, rel.right):
+                            if ep.table is not None:
+                                sign(f"refmention:{ep.table.last.text}", body)
+            if kind == "group":
+                sign("groups:*", body)
+                for qn in el.tables:
+                    sign(f"groupmention:{qn.last.text}", body)
         # Events tables that `%events_clone` generates are tables of the model (§7): other
         # files refer to them, so they are definitions, pointing at the mark that makes them.
         for el in parsed.elements:
@@ -110,26 +126,24 @@ class FileModel:
                     gkey = qkey(gen.name)
                     self.defs.append(Definition("table", gkey, path, gen))
                     # Its columns follow the base table's text.
-                    self.signatures[f"table:{gkey}"] = self.signatures.get(f"table:{gkey}", "") + f"@{el.start}:" + text[el.start:el.end]
+                    sign(f"table:{gkey}", text[el.start:el.end])
                     break
         # Facts read backwards by workspace rules.
         for el in parsed.elements:
+            owner = el.name.text if el.name else ""
             for mk in el.marks:
                 if mk.name == "extension_enum" and mk.args and "." in mk.args[0].text:
                     enum_part = mk.args[0].text.rsplit(".", 1)[0]
-                    claim = f"{el.name.text if el.name else ''}@{el.start}={mk.args[0].text};"
-                    k = f"claims:{_enum_key_text(enum_part)}"
-                    self.signatures[k] = self.signatures.get(k, "") + claim
-                    self.signatures["claims:*"] = self.signatures.get("claims:*", "") + claim
+                    claim = f"{owner}={mk.args[0].text}"
+                    sign(f"claims:{_enum_key_text(enum_part)}", claim)
+                    sign("claims:*", claim)
                 elif mk.name == "extension" and mk.args:
-                    support = f"{el.name.text if el.name else ''}@{el.start}={mk.args[0].text};"
-                    k = f"supporters:{_enum_key_text(mk.args[0].text)}"
-                    self.signatures[k] = self.signatures.get(k, "") + support
-                    self.signatures["supporters:*"] = self.signatures.get("supporters:*", "") + support
+                    support = f"{owner}={mk.args[0].text}"
+                    sign(f"supporters:{_enum_key_text(mk.args[0].text)}", support)
+                    sign("supporters:*", support)
                 elif mk.name in ("events_clone", "events_for"):
-                    self.signatures["events:*"] = self.signatures.get("events:*", "") + f"@{el.start}:" + text[el.start:el.end]
-            if el.kind == "group":
-                self.signatures["groups:*"] = self.signatures.get("groups:*", "") + f"@{el.start}:" + text[el.start:el.end]
+                    sign("events:*", text[el.start:el.end])
+        self.signatures: dict[str, str] = {k: "\x00".join(v) for k, v in sigs.items()}
         self.signatures[f"exports:{path}"] = ",".join(sorted(f"{d.kind}:{d.key}" for d in self.defs))
 
     def resolve_imports(self, exists) -> None:
