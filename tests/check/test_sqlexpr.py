@@ -177,6 +177,11 @@ def test_identifiers(text, names):
     assert parse_sql_expression(text).identifiers == names
 
 
+def test_empty_quoted_name_is_an_error():
+    r = parse_sql_expression('"" > 1')
+    assert r.identifiers == [] and r.errors == [(0, 2, "a quoted name cannot be empty")]
+
+
 def test_identifiers_kept_despite_errors():
     result = parse_sql_expression("price >")
     assert result.identifiers == [("price", 0, 5)]
@@ -285,6 +290,7 @@ def test_lone_surrogate_does_not_crash():
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=40))
 def test_offsets_always_within_text(text):
+    """Found by this test: `""` gave an identifier with an empty name."""
     result = parse_sql_expression(text)
     for start, end, message in result.errors:
         assert 0 <= start <= end <= len(text)

@@ -183,6 +183,13 @@ def _parse_cached(text: str, allow_list: bool = False) -> tuple[tuple[tuple[int,
     errors = _finish_errors(ctx)
     identifiers: list[tuple[str, int, int]] = []
     _collect_identifiers(root, ctx, identifiers)
+    # `""` is no name at all (PostgreSQL: "zero-length delimited identifier").
+    for name, start, end in identifiers:
+        if not name:
+            errors.append((start, end, "a quoted name cannot be empty"))
+    if len(errors) > 1:
+        errors.sort()
+    identifiers = [i for i in identifiers if i[0]]
     return tuple(errors), tuple(identifiers)
 
 
