@@ -82,25 +82,42 @@ class Ctx:
 
     def suggest(self, kind: str, wanted: str) -> str:
         """` (did you mean 'x'?)` or ''."""
+        self.depend("names:*")
         names = self.index.visible_names(self.path, kind)
         shown = [k[7:] if k.startswith("public.") else k for k in names]
         w = wanted[7:] if wanted.startswith("public.") else wanted
         close = difflib.get_close_matches(w, shown, n=1, cutoff=0.6)
         return f" (did you mean '{close[0]}'?)" if close else ""
 
+    def collect(self, fn):
+        """(fn(), the names it resolved): a dependency record of its own, for a scan to attribute."""
+        outer, recording = self.deps, self.index.recording
+        inner: set[str] = set()
+        self.deps, self.index.recording = inner, inner
+        try:
+            value = fn()
+        finally:
+            self.deps, self.index.recording = outer, recording
+        return value, inner
+
     def scan(self, key: tuple, compute):
         """A workspace-wide scan shared by the files of one check run, with dependencies kept
-        per slice: `compute(attribute)` builds the value and calls `attribute(slice, dep_key)`
-        for each name it resolves on behalf of a slice (a table, a group). A reader then replays
-        only the slice it uses (`self.replay`), so one table's readers are not re-checked when
-        an unrelated part of the scan changes. Names resolved here are not recorded globally."""
+        per slice: `compute(attribute)` builds the value and calls `attribute(slice, deps)` with
+        the names it resolved on behalf of a slice (a table, a group, an enum; `self.collect`
+        records them). A reader replays only the slices it uses (`self.replay`), so one table's
+        readers are not re-checked when an unrelated part of the scan changes. Nothing the scan
+        resolves is recorded for the file that happens to run it first."""
         got = self.cache.get(key)
         if got is not None:
             return got[0]
         slices: dict = {}
 
-        def attribute(slice_id, dep: str) -> None:
-            slices.setdefault(slice_id, set()).add(dep)
+        def attribute(slice_id, deps) -> None:
+            have = slices.setdefault(slice_id, set())
+            if isinstance(deps, str):
+                have.add(deps)
+            else:
+                have.update(deps)
 
         outer, recording = self.deps, self.index.recording
         self.deps, self.index.recording = set(), None
@@ -115,6 +132,18 @@ class Ctx:
         got = self.cache.get(key)
         if got is not None:
             self.deps.update(got[1].get(slice_id, ()))
+
+    def resolve_from(self, path: str, kind: str, key: str) -> tuple[list[Definition], set[str]]:
+        """What `key` names as file `path` sees it, and the dependencies of that answer (for a
+        scan resolving names on another file's behalf)."""
+        deps = {f"{kind}:{key}", f"scope:{path}"}
+        if kind == "table" and key.startswith("public."):
+            deps.add(f"table:{key[7:]}")
+        recording, self.index.recording = self.index.recording, None
+        try:
+            return self.index.visible(path, kind, key), deps
+        finally:
+            self.index.recording = recording
 
     def columns(self, d: Definition) -> list[n.Column]:
         """The columns of a table as every consumer sees them: declared, injected, generated."""

@@ -33,6 +33,7 @@ from ..syntax import nodes as n
 from ..workspace.index import qkey
 from .context import Ctx, display
 from .registry import rule
+from .relations import depend_on_mentions
 
 COLOR_RE = re.compile(r"#(?:[0-9A-Fa-f]{3}|[0-9A-Fa-f]{6})\Z")
 POLICIES = ("cascade", "no action", "set null", "set default", "restrict")
@@ -326,27 +327,34 @@ def _ref(ctx: Ctx, out: _Out, r: n.Ref) -> None:
 # ---------------------------------------------------------------------------------------
 # DBMT105: one relationship defined twice
 
-def _relationships(ctx: Ctx) -> dict[tuple, list[tuple]]:
-    """Workspace-wide, once per run: endpoint pair → [(path, start, end, shown)] for every
-    top-level relationship and every inline `ref:` of a table's own columns."""
-    key = ("dbml.relationships",)
-    got = ctx.cache.get(key)
-    if got is not None:
-        return got
-    idx = ctx.index
-    pairs: dict[tuple, list[tuple]] = {}
+RELATIONSHIPS = ("dbml.relationships",)
 
-    def resolve(path: str, qn: n.QualifiedName):
-        found = idx.visible(path, "table", qkey(qn))
+
+def _relationships(ctx: Ctx) -> tuple[dict[tuple, list[tuple]], dict[str, list[tuple]]]:
+    """Workspace-wide, once per run: endpoint pair → [(path, start, end, shown, (left def, right
+    def))] for every top-level relationship and every inline `ref:` of a table's own columns,
+    and file → the pairs it has a relationship in. Each pair is a slice of the scan."""
+    return ctx.scan(RELATIONSHIPS, lambda attribute: _scan_relationships(ctx, attribute))
+
+
+def _scan_relationships(ctx: Ctx, attribute):
+    pairs: dict[tuple, list[tuple]] = {}
+    by_path: dict[str, dict[tuple, None]] = {}
+
+    def resolve(path: str, qn: n.QualifiedName, deps: set):
+        found, got = ctx.resolve_from(path, "table", qkey(qn))
+        deps |= got
         return found[0] if found else None
 
-    def add(left, right, path, start, end, shown):
+    def add(left, right, path, start, end, shown, defs, deps):
         if left == right:
             return  # two endpoints the same: DBMT001
         pk = (left, right) if left < right else (right, left)
-        pairs.setdefault(pk, []).append((path, start, end, shown))
+        pairs.setdefault(pk, []).append((path, start, end, shown, defs))
+        by_path.setdefault(path, {})[pk] = None  # ordered, once per pair
+        attribute(pk, deps)
 
-    for path, fm in idx.files.items():
+    for path, fm in ctx.index.files.items():
         defs = {id(d.element): d for d in fm.defs}
         for el in fm.parsed.elements:
             if el.kind == "ref":
@@ -355,14 +363,15 @@ def _relationships(ctx: Ctx) -> dict[tuple, list[tuple]]:
                 for rel in el.relationships:
                     if rel.left.table is None or rel.right.table is None or len(rel.left.columns) != len(rel.right.columns):
                         continue
-                    ld, rd = resolve(path, rel.left.table), resolve(path, rel.right.table)
+                    deps: set[str] = set()
+                    ld, rd = resolve(path, rel.left.table, deps), resolve(path, rel.right.table, deps)
                     if ld is None or rd is None:
                         continue
                     left = (ld.path, ld.element.start, tuple(sorted(c.text for c in rel.left.columns)))
                     right = (rd.path, rd.element.start, tuple(sorted(c.text for c in rel.right.columns)))
                     shown = (f"{display(ld.key)}.{_cols(rel.left.columns)} {rel.op} "
                              f"{display(rd.key)}.{_cols(rel.right.columns)}")
-                    add(left, right, path, rel.start, rel.end, (shown, (ld.key, rd.key)))
+                    add(left, right, path, rel.start, rel.end, shown, (ld, rd), deps)
             elif el.kind == "table":
                 d = defs.get(id(el))
                 if d is None:
@@ -372,15 +381,15 @@ def _relationships(ctx: Ctx) -> dict[tuple, list[tuple]]:
                         if s.key != "ref" or s.ref is None:
                             continue
                         tg = s.ref.target
-                        td = d if tg.table is None else resolve(path, tg.table)
+                        deps = set()
+                        td = d if tg.table is None else resolve(path, tg.table, deps)
                         if td is None:
                             continue
                         left = (d.path, d.element.start, (col.name.text,))
                         right = (td.path, td.element.start, tuple(sorted(c.text for c in tg.columns)))
                         shown = f"{display(d.key)}.{col.name.text} {s.ref.op} {display(td.key)}.{_cols(tg.columns)}"
-                        add(left, right, path, s.start, s.end, (shown, (d.key, td.key)))
-    ctx.cache[key] = pairs
-    return pairs
+                        add(left, right, path, s.start, s.end, shown, (d, td), deps)
+    return pairs, by_path
 
 
 def _cols(cols: list[n.Name]) -> str:
@@ -389,20 +398,22 @@ def _cols(cols: list[n.Name]) -> str:
 
 @rule("DBMT105")
 def duplicate_relationships(ctx: Ctx) -> None:
-    """Two relationships between the same columns (either direction, inline or top-level)."""
-    ctx.depend("refs:*")
-    pairs = _relationships(ctx)
+    """Two relationships between the same columns (either direction, inline or top-level).
+    Another relationship between two tables either names one of them in a Ref or sits in one
+    of them: a reader depends on both tables and on the Refs that mention them."""
+    pairs, by_path = _relationships(ctx)
     out = _Out(ctx)
-    for entries in pairs.values():
+    for pk in by_path.get(ctx.path, ()):
+        entries = pairs[pk]
+        ctx.replay(RELATIONSHIPS, pk)
         mine = [e for e in entries if e[0] == ctx.path]
-        for e in mine:
-            for k in e[3][1]:
-                ctx.depend(f"table:{k}")
+        for d in mine[0][4]:
+            depend_on_mentions(ctx, "refmention", d)
         if len(entries) < 2:
             continue
         for e in mine:
             others = [o for o in entries if o is not e]
             where = ", ".join(sorted({ctx.place(o[0], o[1]) for o in others}))
-            out("DBMT105", f"relationship {e[3][0]} is defined more than once, with the same endpoints (also at {where})",
-                e[1], e[2], related=[(o[0], o[1], o[2], f"relationship {o[3][0]} is also defined here") for o in others])
+            out("DBMT105", f"relationship {e[3]} is defined more than once, with the same endpoints (also at {where})",
+                e[1], e[2], related=[(o[0], o[1], o[2], f"relationship {o[3]} is also defined here") for o in others])
 

@@ -61,42 +61,69 @@ class EventsTable:
         return None
 
 
-# -- scanning -----------------------------------------------------------------------------
+# -- the model, read per table ---------------------------------------------------------------
+# Nothing here scans the workspace: a generated events table is a definition in the index (key
+# `schema.Name`, at its `%events_clone` mark), so "who generates K" and "who is declared K" are
+# both `index.defs["table"][K]`, and a reader depends on `table:K` alone.
 
-def _scan(ctx: Ctx):
-    """(clones, fors): clones = [(base def, mark, events name, events key)],
-    fors = [(table def, mark, base def or None)], workspace-wide, .dbml files excluded."""
-    ctx.depend("events:*")
-
-    def compute():
-        clones, fors = [], []
-        for path, fm in sorted(ctx.index.files.items()):
-            if fm.is_dbml:
-                continue
-            for d in fm.defs:
-                if d.kind != "table" or getattr(d.element, "generated_for", None) is not None:
-                    continue
-                for mk in valid_marks(d.element, "events_clone")[:1]:
-                    name = mk.args[0].text if mk.args else default_events_name(d.element.name.last.text)
-                    schema = n.schema_and_name(d.element.name)[0]
-                    clones.append((d, mk, name, table_key(schema, name)))
-                for mk in valid_marks(d.element, "events_for")[:1]:
-                    a = mk.args[0]
-                    parts = a.text.split(".")
-                    key = table_key(parts[-2], parts[-1]) if len(parts) >= 2 else table_key("public", parts[0])
-                    found = [t for t in ctx.index.visible(path, "table", key)
-                             if getattr(t.element, "generated_for", None) is None]
-                    fors.append((d, mk, found[0] if found else None))
-        return clones, fors
-
-    return ctx.memo(("events.scan",), compute)
+def clone_mark(d: Definition):
+    """(mark, events name, events key) of a table's `%events_clone`, or None. Reads only `d`."""
+    if d.path.endswith(".dbml") or d.element.name is None or getattr(d.element, "generated_for", None) is not None:
+        return None
+    for mk in valid_marks(d.element, "events_clone")[:1]:
+        name = mk.args[0].text if mk.args else default_events_name(d.element.name.last.text)
+        schema = n.schema_and_name(d.element.name)[0]
+        return mk, name, table_key(schema, name)
+    return None
 
 
 def _clone_of(ctx: Ctx, base: Definition):
-    for d, mk, name, key in _scan(ctx)[0]:
-        if d.element is base.element:
-            return mk, name, key
+    if base.path != ctx.path:
+        ctx.depend(f"table:{base.key}")
+    return clone_mark(base)
+
+
+def for_base(ctx: Ctx, d: Definition):
+    """(mark, base table def or None) of a table's `%events_for`, resolved from its own file;
+    None when it has no such mark."""
+    if d.path.endswith(".dbml") or getattr(d.element, "generated_for", None) is not None:
+        return None
+    for mk in valid_marks(d.element, "events_for")[:1]:
+        parts = mk.args[0].text.split(".")
+        key = table_key(parts[-2], parts[-1]) if len(parts) >= 2 else table_key("public", parts[0])
+        if d.path == ctx.path:
+            found = ctx.lookup("table", key)
+        else:
+            found, deps = ctx.resolve_from(d.path, "table", key)
+            ctx.deps.update(deps)
+        found = [t for t in found if getattr(t.element, "generated_for", None) is None]
+        return mk, (found[0] if found else None)
     return None
+
+
+def _definition_of(ctx: Ctx, path: str, el) -> Definition | None:
+    fm = ctx.index.files.get(path)
+    if fm is not None:
+        for d in fm.defs:
+            if d.element is el:
+                return d
+    return None
+
+
+def generators(ctx: Ctx, key: str) -> list[tuple[Definition, n.Mark]]:
+    """(base table, its `%events_clone`) for every table whose events table is `key`, in
+    workspace order (the first one wins; the others are DBMT501)."""
+    ctx.depend(f"table:{key}")
+    out = []
+    for g in ctx.index.defs["table"].get(key, []):
+        base_el = getattr(g.element, "generated_for", None)
+        if base_el is None:
+            continue
+        base = _definition_of(ctx, g.path, base_el)
+        cm = clone_mark(base) if base is not None else None
+        if cm is not None and cm[2] == key:
+            out.append((base, cm[0]))
+    return out
 
 
 def _pk_columns(ctx: Ctx, d: Definition) -> list[n.Column]:
@@ -167,24 +194,19 @@ def generated_columns(ctx: Ctx, base: Definition) -> list[n.Column]:
     return ctx.memo(("events.generated", base.path, base.element.start), compute)
 
 
-def events_tables(ctx: Ctx) -> dict[str, EventsTable]:
-    """Every events table of the workspace, by key. The first `%events_clone` giving a key wins
-    (a second one is DBMT501)."""
+def events_table(ctx: Ctx, key: str) -> EventsTable | None:
+    """The events table `key`: the first `%events_clone` generating it, with the columns of the
+    `%events_for` tables declared under that name for that base."""
     def compute():
-        clones, fors = _scan(ctx)
-        out: dict[str, EventsTable] = {}
-        for d, mk, name, key in clones:
-            if key in out:
-                continue
-            out[key] = EventsTable(key, name, d, mk, list(generated_columns(ctx, d)))
-        for d, mk, base in fors:
-            if base is None:
-                continue
-            info = _clone_of(ctx, base)
-            if info is None or info[2] != d.key:
-                continue
-            et = out.get(info[2])
-            if et is None or et.base.element is not base.element:
+        gens = generators(ctx, key)
+        if not gens:
+            return None
+        base, mk = gens[0]
+        cm = clone_mark(base)
+        et = EventsTable(key, cm[1], base, mk, list(generated_columns(ctx, base)))
+        for d in ctx.index.defs["table"].get(key, []):
+            fb = for_base(ctx, d)
+            if fb is None or fb[1] is None or fb[1].element is not base.element:
                 continue
             et.for_tables.append(d)
             for c in d.element.columns:
@@ -194,9 +216,20 @@ def events_tables(ctx: Ctx) -> dict[str, EventsTable]:
                         break
                 else:
                     et.columns.append(c)
-        return out
+        return et
 
-    return ctx.memo(("events.tables",), compute)
+    return ctx.memo(("events.table", key), compute)
+
+
+def events_tables(ctx: Ctx) -> dict[str, EventsTable]:
+    """Every events table of the workspace (the event DAG's nodes)."""
+    out = {}
+    for key, defs in ctx.index.defs["table"].items():
+        if any(getattr(d.element, "generated_for", None) is not None for d in defs):
+            et = events_table(ctx, key)
+            if et is not None:
+                out[key] = et
+    return out
 
 
 def events_provider(ctx: Ctx, d: Definition) -> list[n.Column]:
@@ -205,21 +238,18 @@ def events_provider(ctx: Ctx, d: Definition) -> list[n.Column]:
     events table gets the generated columns it does not declare."""
     base_el = getattr(d.element, "generated_for", None)
     if base_el is not None:
-        et = events_tables(ctx).get(d.key)
+        et = events_table(ctx, d.key)
         if et is not None and et.base.element is base_el:
             return list(et.columns)
         return []
-    marks = valid_marks(d.element, "events_for")
-    if not marks or d.path.endswith(".dbml"):
+    fb = for_base(ctx, d)
+    if fb is None or fb[1] is None:
         return []
-    for fd, _mk, base in _scan(ctx)[1]:
-        if fd.element is d.element and base is not None:
-            info = _clone_of(ctx, base)
-            if info is None or info[2] != d.key:
-                return []
-            own = {c.name.text for c in d.element.columns}
-            return [c for c in generated_columns(ctx, base) if c.name.text not in own]
-    return []
+    info = _clone_of(ctx, fb[1])
+    if info is None or info[2] != d.key:
+        return []
+    own = {c.name.text for c in d.element.columns}
+    return [c for c in generated_columns(ctx, fb[1]) if c.name.text not in own]
 
 
 COLUMN_PROVIDERS.append(events_provider)
@@ -231,18 +261,18 @@ COLUMN_PROVIDERS.append(events_provider)
 def events_names(ctx: Ctx) -> None:
     if ctx.fm.is_dbml:
         return
-    clones, fors = _scan(ctx)
-    for d, mk, base in fors:
-        if d.path != ctx.path:
+    own = [d for d in ctx.fm.defs if d.kind == "table" and getattr(d.element, "generated_for", None) is None]
+    for d in own:
+        fb = for_base(ctx, d)
+        if fb is None:
             continue
+        mk, base = fb
         a = mk.args[0]
         if base is None:
             key = qkey(n.QualifiedName([n.Name(p, a.start, a.end) for p in a.text.split(".")]))
-            ctx.lookup("table", key)
             ctx.report("DBMT101", f"unknown table '{display(key)}'{ctx.suggest('table', key)}", a.start, a.end,
                        data={"name": display(key), "kind": "table"})
             continue
-        ctx.lookup("table", base.key)
         info = _clone_of(ctx, base)
         if info is None:
             ctx.report("DBMT502", f"'%events_for {a.text}': table '{display(base.key)}' has no '%events_clone' "
@@ -257,33 +287,42 @@ def events_names(ctx: Ctx) -> None:
                        d.name_node.start, d.name_node.end,
                        related=[(base.path, cmk.start, cmk.end, f"'{display(base.key)}' declares events table '{display(key)}' here")],
                        data={"expected": display(key), "name": display(d.key)})
-    # Collisions of generated names with declared tables or with each other.
-    for_elements = {id(fd.element): base for fd, _m, base in fors}
-    by_key: dict[str, list] = {}
-    for c in clones:
-        by_key.setdefault(c[3], []).append(c)
-    for key, same in by_key.items():
-        declared = [t for t in ctx.index.defs["table"].get(key, [])
-                    if getattr(t.element, "generated_for", None) is None and not (id(t.element) in for_elements and for_elements[id(t.element)] is not None
-                            and any(for_elements[id(t.element)].element is c[0].element for c in same))]
-        ctx.depend(f"table:{key}")
-        for d, mk, name, _k in same:
-            others = [c for c in same if c[0].element is not d.element]
-            if d.path == ctx.path and (declared or others):
+    # Collisions of generated names with declared tables or with each other, on this file's side.
+    for d in own:
+        cm = clone_mark(d)
+        if cm is not None:
+            mk, _name, key = cm
+            same = generators(ctx, key)
+            declared = _declared_colliding(ctx, key, same)
+            others = [(b, m) for b, m in same if b.element is not d.element]
+            if declared or others:
                 what = (f"table '{display(key)}' is already declared" if declared
                         else f"'{display(others[0][0].key)}' generates it too")
                 ctx.report("DBMT501", f"events table name '{display(key)}' of '{display(d.key)}' collides: {what}",
                            mk.start, mk.end,
                            related=[(t.path, t.name_node.start, t.name_node.end, f"table '{display(key)}'") for t in declared]
-                           + [(o[0].path, o[1].start, o[1].end, f"'{display(o[0].key)}' generates '{display(key)}'") for o in others],
+                           + [(b.path, m.start, m.end, f"'{display(b.key)}' generates '{display(key)}'") for b, m in others],
                            data={"name": display(key)})
-        for t in declared:
-            if t.path == ctx.path:
-                ctx.report("DBMT501", f"table '{display(key)}' collides with the events table that "
-                           f"'{display(same[0][0].key)}' generates (mark it '%events_for {display(same[0][0].key)}' "
-                           f"to add columns to it)", t.name_node.start, t.name_node.end,
-                           related=[(c[0].path, c[1].start, c[1].end, f"'%events_clone' of '{display(c[0].key)}'") for c in same],
-                           data={"name": display(key)})
+        same = generators(ctx, d.key)
+        if same and d in _declared_colliding(ctx, d.key, same):
+            ctx.report("DBMT501", f"table '{display(d.key)}' collides with the events table that "
+                       f"'{display(same[0][0].key)}' generates (mark it '%events_for {display(same[0][0].key)}' "
+                       f"to add columns to it)", d.name_node.start, d.name_node.end,
+                       related=[(b.path, m.start, m.end, f"'%events_clone' of '{display(b.key)}'") for b, m in same],
+                       data={"name": display(d.key)})
+
+
+def _declared_colliding(ctx: Ctx, key: str, same: list[tuple[Definition, n.Mark]]) -> list[Definition]:
+    """Declared tables named `key`, except `%events_for` tables of one of its generators."""
+    out = []
+    for t in ctx.index.defs["table"].get(key, []):
+        if getattr(t.element, "generated_for", None) is not None:
+            continue
+        fb = for_base(ctx, t)
+        if fb is not None and fb[1] is not None and any(fb[1].element is b.element for b, _m in same):
+            continue
+        out.append(t)
+    return out
 
 
 def _edges(ctx: Ctx, tables: dict[str, EventsTable]):
@@ -297,7 +336,8 @@ def _edges(ctx: Ctx, tables: dict[str, EventsTable]):
                 if s is None or s.ref is None or s.ref.target.table is None:
                     continue
                 tk = qkey(s.ref.target.table)
-                found = ctx.index.visible(fd.path, "table", tk)
+                found, deps = ctx.resolve_from(fd.path, "table", tk)
+                ctx.deps.update(deps)
                 if found:
                     tk = found[0].key
                 if tk in tables and tk != key:
@@ -305,10 +345,24 @@ def _edges(ctx: Ctx, tables: dict[str, EventsTable]):
     return out
 
 
+DAG = ("events.cycles",)
+
+
 def event_cycles(ctx: Ctx) -> list[list[tuple]]:
-    """Cycles of the event DAG, one per strongly connected component: a list of edges."""
+    """Cycles of the event DAG, one per strongly connected component: a list of edges. Its
+    readers depend on everything the DAG was built from (the `dag` slice)."""
+    cycles = ctx.scan(DAG, lambda attribute: _cycles(ctx, attribute))
+    ctx.replay(DAG, "dag")
+    ctx.depend("events:*")
+    return cycles
+
+
+def _cycles(ctx: Ctx, attribute) -> list[list[tuple]]:
     def compute():
         tables = events_tables(ctx)
+        for et in tables.values():
+            for fd in et.for_tables:
+                ctx.depend(f"table:{fd.key}")
         edges = _edges(ctx, tables)
         adj: dict[str, list[tuple]] = {}
         for e in edges:
@@ -373,13 +427,17 @@ def event_cycles(ctx: Ctx) -> list[list[tuple]]:
             cycles.append(list(reversed(path)))
         return cycles
 
-    return ctx.memo(("events.cycles",), compute)
+    cycles, deps = ctx.collect(compute)
+    attribute("dag", deps)
+    return cycles
 
 
 @rule("DBMT503")
 def events_dag(ctx: Ctx) -> None:
     if ctx.fm.is_dbml:
         return
+    if not any(valid_marks(el, "events_for") for el in ctx.parsed.elements if el.kind == "table"):
+        return  # cycles are reported on the references of `%events_for` tables: none here
     for cycle in event_cycles(ctx):
         shown = " → ".join([display(e[0]) for e in cycle] + [display(cycle[0][0])])
         for e in cycle:

@@ -60,17 +60,18 @@ class Claim:
         self.variant = variant
 
 
+FACTS = ("ext:facts",)
+
+
 def _facts(ctx: Ctx) -> dict:
     """Workspace-wide, once per run: enum (by identity) → claims per variant, and supporters.
 
     A claim `%extension_enum E.V` or a support `%extension E` names the enum as its own file
-    sees it (imports and aliases included)."""
-    return ctx.memo(("ext:facts",), lambda: _scan_facts(ctx))
+    sees it (imports and aliases included). Readers take one enum's slice (`_depend_enum`)."""
+    return ctx.scan(FACTS, lambda attribute: _scan_facts(ctx, attribute))
 
 
-def _scan_facts(ctx: Ctx) -> dict:
-    ctx.depend("claims:*")
-    ctx.depend("supporters:*")
+def _scan_facts(ctx: Ctx, attribute) -> dict:
     claims: dict[int, dict[str, list[Claim]]] = {}
     supporters: dict[int, list[tuple[Definition, n.Mark]]] = {}
     enums: dict[int, Definition] = {}
@@ -88,23 +89,33 @@ def _scan_facts(ctx: Ctx) -> dict:
                 continue
             for mk in valid_marks(el, "extension_enum")[:1]:  # a second claim is DBMT108
                 enum_text, variant = mk.args[0].text.rsplit(".", 1)
-                found = idx.visible(path, "enum", _key_of_text(enum_text))
+                found, deps = ctx.resolve_from(path, "enum", _key_of_text(enum_text))
                 if not found:
                     continue
                 e = found[0]
+                attribute(_enum_slice(e), deps)
                 if e.element.value(variant) is None:
                     continue
                 enums[id(e)] = e
                 claims.setdefault(id(e), {}).setdefault(variant, []).append(Claim(d, mk, variant))
             for mk in valid_marks(el, "extension"):
-                found = idx.visible(path, "enum", _key_of_text(mk.args[0].text))
+                found, deps = ctx.resolve_from(path, "enum", _key_of_text(mk.args[0].text))
                 if found:
+                    attribute(_enum_slice(found[0]), deps)
                     enums[id(found[0])] = found[0]
                     supporters.setdefault(id(found[0]), []).append((d, mk))
     return {"claims": claims, "supporters": supporters, "enums": enums}
 
 
+def _enum_slice(e: Definition) -> tuple:
+    return ("enum", e.path, e.element.start)
+
+
 def _depend_enum(ctx: Ctx, e: Definition) -> None:
+    """A reader of one enum's facts depends on the claims and supports naming it (signed by the
+    name they use, import aliases resolved: index.FileModel) and on how they resolved."""
+    _facts(ctx)
+    ctx.replay(FACTS, _enum_slice(e))
     ctx.depend(f"claims:{e.key}")
     ctx.depend(f"supporters:{e.key}")
     ctx.depend(f"enum:{e.key}")
@@ -130,8 +141,8 @@ def extension_table(ctx: Ctx, e: Definition, variant: str) -> Definition | None:
 def is_extension_enum(ctx: Ctx, e: Definition) -> bool:
     if any(mk.name in CONSTRAINT_MARKS for mk in e.element.marks):
         return True
-    f = _facts(ctx)
     _depend_enum(ctx, e)
+    f = _facts(ctx)
     return id(e) in f["claims"] or id(e) in f["supporters"]
 
 

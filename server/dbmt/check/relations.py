@@ -23,39 +23,45 @@ def top_level_refs(ctx: Ctx, d: Definition) -> list[tuple]:
     got = ctx.scan(key, lambda attribute: _scan_top_level_refs(ctx, attribute))
     slice_id = (d.path, d.element.start)
     ctx.replay(key, slice_id)
-    ctx.depend(f"refmention:{d.element.name.last.text}" if d.element.name else "refmention:")
-    if getattr(d.element, "alias", None) is not None:
-        ctx.depend(f"refmention:{d.element.alias.text}")
+    depend_on_mentions(ctx, "refmention", d)
     return got.get(slice_id, [])
 
 
+def depend_on_mentions(ctx: Ctx, prefix: str, d: Definition) -> None:
+    """Depend on the elements elsewhere that may name table `d` (a Ref, a TableGroup): they are
+    signed by the last part of the name they use (`refmention:users`), under an import alias'
+    original name too (index.FileModel), so a new mention of `d` re-checks its readers."""
+    ctx.depend(f"table:{d.key}")
+    if d.element.name is not None:
+        ctx.depend(f"{prefix}:{d.element.name.last.text}")
+    if getattr(d.element, "alias", None) is not None:
+        ctx.depend(f"{prefix}:{d.element.alias.text}")
+
+
 def _scan_top_level_refs(ctx: Ctx, attribute) -> dict[tuple[str, int], list[tuple]]:
-    idx = ctx.index
     out: dict[tuple[str, int], list[tuple]] = {}
 
-    def resolve(path: str, ep: n.Endpoint) -> Definition | None:
+    def resolve(path: str, ep: n.Endpoint) -> tuple[Definition | None, set[str]]:
         if ep.table is None:
-            return None
-        found = idx.visible(path, "table", qkey(ep.table))
-        return found[0] if found else None
+            return None, set()
+        found, deps = ctx.resolve_from(path, "table", qkey(ep.table))
+        return (found[0] if found else None), deps
 
-    for path, fm in idx.files.items():
+    for path, fm in ctx.index.files.items():
         for el in fm.parsed.elements:
             if el.kind != "ref":
                 continue
             for rel in el.relationships:
-                ld, rd = resolve(path, rel.left), resolve(path, rel.right)
-                deps = [f"table:{qkey(ep.table)}" for ep in (rel.left, rel.right) if ep.table is not None]
+                (ld, ldeps), (rd, rdeps) = resolve(path, rel.left), resolve(path, rel.right)
+                deps = ldeps | rdeps
                 if ld is not None:
                     sid = (ld.path, ld.element.start)
                     out.setdefault(sid, []).append((rel.left, rel.right, rd, path, rel))
-                    for dep in deps:
-                        attribute(sid, dep)
+                    attribute(sid, deps)
                 if rd is not None:
                     sid = (rd.path, rd.element.start)
                     out.setdefault(sid, []).append((rel.right, rel.left, ld, path, rel))
-                    for dep in deps:
-                        attribute(sid, dep)
+                    attribute(sid, deps)
     return out
 
 

@@ -8,30 +8,37 @@ from collections import Counter
 from ..workspace.index import Definition, qkey
 from .context import Ctx, display
 from .marks import valid_marks
+from .relations import depend_on_mentions
 from .registry import rule
 
 ACCESS_LEVELS = ("public", "internal", "confidential", "restricted")  # least to most strict
 STRICTNESS = {lvl: i for i, lvl in enumerate(ACCESS_LEVELS)}
 
 
+SCAN = ("traits.memberships",)
+
+
 def _memberships(ctx: Ctx):
-    """Workspace-wide: (table path, table start) → [(group def, member QualifiedName)], and
-    group (path, start) → [table defs] in listing order. Members resolve from the group's file."""
-    return ctx.memo(("traits.memberships",), lambda: _scan_memberships(ctx))
+    """Workspace-wide, once per run: (table path, table start) → [(group def, member
+    QualifiedName)], and group (path, start) → [table defs] in listing order. Members resolve
+    from the group's file. Readers take their slice through the functions below."""
+    return ctx.scan(SCAN, lambda attribute: _scan_memberships(ctx, attribute))
 
 
-def _scan_memberships(ctx: Ctx):
-    ctx.depend("groups:*")
+def _scan_memberships(ctx: Ctx, attribute):
     by_table: dict[tuple[str, int], list] = {}
     by_group: dict[tuple[str, int], list[Definition]] = {}
     groups = sorted((d for d in ctx.index.all_defs("group")), key=lambda g: (g.path, g.element.start))
     for g in groups:
+        gid = ("group", g.path, g.element.start)
         members: list[Definition] = []
         for qn in g.element.tables:
-            found = ctx.index.visible(g.path, "table", qkey(qn))
+            found, deps = ctx.resolve_from(g.path, "table", qkey(qn))
+            attribute(gid, deps)
             if not found:
                 continue
             t = found[0]
+            attribute(("table", t.path, t.element.start), deps)
             if any(m.element is t.element for m in members):
                 continue
             members.append(t)
@@ -40,15 +47,25 @@ def _scan_memberships(ctx: Ctx):
     return by_table, by_group
 
 
+def memberships_of(ctx: Ctx, table_def: Definition) -> list[tuple[Definition, object]]:
+    """(group, the name it lists the table by) for every TableGroup the table belongs to (any
+    file), ordered by file then position."""
+    by_table, _ = _memberships(ctx)
+    ctx.replay(SCAN, ("table", table_def.path, table_def.element.start))
+    depend_on_mentions(ctx, "groupmention", table_def)
+    return list(by_table.get((table_def.path, table_def.element.start), []))
+
+
 def groups_of(ctx: Ctx, table_def: Definition) -> list[Definition]:
     """The TableGroups a table belongs to (any file), ordered by file then position."""
-    by_table, _ = _memberships(ctx)
-    return [g for g, _qn in by_table.get((table_def.path, table_def.element.start), [])]
+    return [g for g, _qn in memberships_of(ctx, table_def)]
 
 
 def members_of(ctx: Ctx, group_def: Definition) -> list[Definition]:
     """The tables a group lists (resolved from the group's file), in listing order."""
     _, by_group = _memberships(ctx)
+    ctx.replay(SCAN, ("group", group_def.path, group_def.element.start))
+    ctx.depend(f"group:{group_def.key}")
     return list(by_group.get((group_def.path, group_def.element.start), []))
 
 
@@ -81,9 +98,8 @@ def _norm_type(t: str) -> str:
 
 @rule("DBMT401", "DBMT402", "DBMT403", "DBMT404", "DBMT105")
 def traits(ctx: Ctx) -> None:
-    by_table, by_group = _memberships(ctx)
     if ctx.fm.is_dbml:
-        _one_group_rule(ctx, by_table)
+        _one_group_rule(ctx)
         return
     # DBMT404: unknown access level, on the argument.
     for el in ctx.parsed.elements:
@@ -100,14 +116,14 @@ def traits(ctx: Ctx) -> None:
     for d in ctx.fm.defs:
         if d.kind != "table":
             continue
-        groups = [g for g, _ in by_table.get((d.path, d.element.start), [])]
+        groups = groups_of(ctx, d)
         if not groups:
             continue
         name = display(d.key)
         for g in groups:
             if g.path.endswith(".dbml"):
                 continue
-            members = by_group.get((g.path, g.element.start), [])
+            members = members_of(ctx, g)
             for mk in valid_marks(g.element, "require_columns"):
                 seen_args = set()
                 for a in mk.args:
@@ -165,7 +181,7 @@ def _check_type(ctx: Ctx, d: Definition, col, arg, g: Definition, members: list[
                                       "type": col.type_text, "expected": agree[0][1].type_text})
 
 
-def _one_group_rule(ctx: Ctx, by_table) -> None:
+def _one_group_rule(ctx: Ctx) -> None:
     """In a .dbml file, DBML's rule: a table belongs to one TableGroup. Reported on each listing
     of a table (in this file's groups) that another group also lists."""
     for el in ctx.parsed.elements:
@@ -175,7 +191,7 @@ def _one_group_rule(ctx: Ctx, by_table) -> None:
             t = ctx.table(qn)
             if t is None:
                 continue
-            others = [(g, q) for g, q in by_table.get((t.path, t.element.start), [])
+            others = [(g, q) for g, q in memberships_of(ctx, t)
                       if g.element is not el and g.path.endswith(".dbml")]
             if not others:
                 continue

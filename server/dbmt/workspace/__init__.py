@@ -19,6 +19,10 @@ from .index import FileModel, Index
 
 __all__ = ["Workspace", "Config", "ConfigError", "discover", "read_source"]
 
+# Signature keys whose meaning depends on what their file sees (names as that file uses them).
+SCOPED_KEYS = ("refmention:", "groupmention:", "claims:", "supporters:", "events:")
+
+
 class FileState:
     __slots__ = ("path", "model", "decode_problem", "diagnostics", "deps", "points_into")
 
@@ -222,6 +226,13 @@ class Workspace:
                     if any(i.target == target for i in other.model.imports):
                         affected.add(other.path)
                         changed.add(f"scope:{other.path}")
+                changed.add("names:*")  # "did you mean" suggestions draw on every name
+        for key in list(changed):
+            if key.startswith("scope:"):
+                # What that file's Refs, groups and marks name may now be another table.
+                st = self.files.get(key.split(":", 1)[1])
+                if st is not None:
+                    changed.update(k for k in st.model.signatures if k.startswith(SCOPED_KEYS))
         for key in changed:
             affected |= self.dependents.get(key, set())
             if key.startswith("imports-of:"):

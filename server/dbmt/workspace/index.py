@@ -85,6 +85,29 @@ class FileModel:
         def sign(key: str, piece: str) -> None:
             sigs.setdefault(key, []).append(piece)
 
+        # `use { table users as u }`: a mention of `u` here is a mention of `users` (mention keys).
+        imported_as: dict[str, str] = {}
+        imported_enum_key: dict[str, str] = {}
+        for el in parsed.elements:
+            if el.kind == "use":
+                for spec in el.specifiers:
+                    if spec.alias is not None:
+                        imported_as[spec.alias.text] = spec.qname.last.text
+                        if spec.kind_word == "enum":
+                            imported_enum_key[table_key("public", spec.alias.text)] = qkey(spec.qname)
+
+        def sign_enum_fact(prefix: str, enum_text: str, piece: str) -> None:
+            key = _enum_key_text(enum_text)
+            sign(f"{prefix}:{key}", piece)
+            if key in imported_enum_key:
+                sign(f"{prefix}:{imported_enum_key[key]}", piece)
+
+        def sign_mention(prefix: str, qn: n.QualifiedName, body: str) -> None:
+            last = qn.last.text
+            sign(f"{prefix}:{last}", body)
+            if last in imported_as:
+                sign(f"{prefix}:{imported_as[last]}", body)
+
         for el in parsed.elements:
             kind = el.kind
             body = text[el.start:el.end]
@@ -106,11 +129,11 @@ class FileModel:
                     for rel in el.relationships:
                         for ep in (rel.left, rel.right):
                             if ep.table is not None:
-                                sign(f"refmention:{ep.table.last.text}", body)
+                                sign_mention("refmention", ep.table, body)
             if kind == "group":
                 sign("groups:*", body)
                 for qn in el.tables:
-                    sign(f"groupmention:{qn.last.text}", body)
+                    sign_mention("groupmention", qn, body)
         # Events tables that `%events_clone` generates are tables of the model (§7): other
         # files refer to them, so they are definitions, pointing at the mark that makes them.
         for el in parsed.elements:
@@ -134,15 +157,11 @@ class FileModel:
             for mk in el.marks:
                 if mk.name == "extension_enum" and mk.args and "." in mk.args[0].text:
                     enum_part = mk.args[0].text.rsplit(".", 1)[0]
-                    claim = f"{owner}={mk.args[0].text}"
-                    sign(f"claims:{_enum_key_text(enum_part)}", claim)
-                    sign("claims:*", claim)
+                    sign_enum_fact("claims", enum_part, f"{owner}={mk.args[0].text}")
                 elif mk.name == "extension" and mk.args:
-                    support = f"{owner}={mk.args[0].text}"
-                    sign(f"supporters:{_enum_key_text(mk.args[0].text)}", support)
-                    sign("supporters:*", support)
+                    sign_enum_fact("supporters", mk.args[0].text, f"{owner}={mk.args[0].text}")
                 elif mk.name in ("events_clone", "events_for"):
-                    sign("events:*", text[el.start:el.end])
+                    sign("events:*", f"{owner}{text[mk.start:mk.end]}")
         self.signatures: dict[str, str] = {k: "\x00".join(v) for k, v in sigs.items()}
         self.signatures[f"exports:{path}"] = ",".join(sorted(f"{d.kind}:{d.key}" for d in self.defs))
 
