@@ -23,11 +23,11 @@ def load_rules() -> None:
     _loaded = True
 
 
-def run_rules(index, fm, config, cache: dict, decode_problem=None) -> tuple[list[Diagnostic], set[str]]:
+def run_rules(index, fm, config, cache: dict, decode_problem=None, store=None) -> tuple[list[Diagnostic], set[str]]:
     load_rules()
     from .context import Ctx
 
-    ctx = Ctx(index, fm, config, cache)
+    ctx = Ctx(index, fm, config, cache, store)
     if decode_problem is not None:
         off, reason = decode_problem
         ctx.report("DBMT001", reason, off, off + 1)

@@ -14,7 +14,8 @@ COLUMN_PROVIDERS: list = []
 
 
 class Ctx:
-    def __init__(self, index: Index, fm: FileModel, config, cache: dict):
+    def __init__(self, index: Index, fm: FileModel, config, cache: dict, store=None):
+        from .facts import FactStore
         self.index = index
         self.fm = fm
         self.path = fm.path
@@ -24,6 +25,8 @@ class Ctx:
         self.out: list[Diagnostic] = []
         # Shared across the files of one check run: per-enum analyses and the like.
         self.cache = cache
+        # Kept across check runs: workspace-wide facts, file by file (facts.py).
+        self.store = store if store is not None else cache.setdefault(("facts-store",), FactStore())
 
     # -- reporting ----------------------------------------------------------------------
     def report(self, code: str, message: str, start: int, end: int, related=(), data: dict | None = None) -> None:
@@ -99,39 +102,6 @@ class Ctx:
         finally:
             self.deps, self.index.recording = outer, recording
         return value, inner
-
-    def scan(self, key: tuple, compute):
-        """A workspace-wide scan shared by the files of one check run, with dependencies kept
-        per slice: `compute(attribute)` builds the value and calls `attribute(slice, deps)` with
-        the names it resolved on behalf of a slice (a table, a group, an enum; `self.collect`
-        records them). A reader replays only the slices it uses (`self.replay`), so one table's
-        readers are not re-checked when an unrelated part of the scan changes. Nothing the scan
-        resolves is recorded for the file that happens to run it first."""
-        got = self.cache.get(key)
-        if got is not None:
-            return got[0]
-        slices: dict = {}
-
-        def attribute(slice_id, deps) -> None:
-            have = slices.setdefault(slice_id, set())
-            if isinstance(deps, str):
-                have.add(deps)
-            else:
-                have.update(deps)
-
-        outer, recording = self.deps, self.index.recording
-        self.deps, self.index.recording = set(), None
-        try:
-            value = compute(attribute)
-        finally:
-            self.deps, self.index.recording = outer, recording
-        self.cache[key] = (value, slices)
-        return value
-
-    def replay(self, key: tuple, slice_id) -> None:
-        got = self.cache.get(key)
-        if got is not None:
-            self.deps.update(got[1].get(slice_id, ()))
 
     def resolve_from(self, path: str, kind: str, key: str) -> tuple[list[Definition], set[str]]:
         """What `key` names as file `path` sees it, and the dependencies of that answer (for a

@@ -32,6 +32,7 @@ import re
 from ..syntax import nodes as n
 from ..workspace.index import qkey
 from .context import Ctx, display
+from .facts import refresh
 from .registry import rule
 from .relations import depend_on_mentions
 
@@ -330,31 +331,26 @@ def _ref(ctx: Ctx, out: _Out, r: n.Ref) -> None:
 RELATIONSHIPS = ("dbml.relationships",)
 
 
-def _relationships(ctx: Ctx) -> tuple[dict[tuple, list[tuple]], dict[str, list[tuple]]]:
-    """Workspace-wide, once per run: endpoint pair → [(path, start, end, shown, (left def, right
-    def))] for every top-level relationship and every inline `ref:` of a table's own columns,
-    and file → the pairs it has a relationship in. Each pair is a slice of the scan."""
-    return ctx.scan(RELATIONSHIPS, lambda attribute: _scan_relationships(ctx, attribute))
+def _relationships(ctx: Ctx):
+    """Every top-level relationship and every inline `ref:` of a table's own columns, kept per
+    file; slice = the endpoint pair ((table ref, columns), (table ref, columns)), items (path,
+    start, end, shown)."""
+    return refresh(ctx, RELATIONSHIPS, _relationships_of_file(ctx))
 
 
-def _scan_relationships(ctx: Ctx, attribute):
-    pairs: dict[tuple, list[tuple]] = {}
-    by_path: dict[str, dict[tuple, None]] = {}
+def _relationships_of_file(ctx: Ctx):
+    def part(path: str, fm, add) -> None:
+        def resolve(qn: n.QualifiedName, deps: set):
+            found, got = ctx.resolve_from(path, "table", qkey(qn))
+            deps |= got
+            return found[0] if found else None
 
-    def resolve(path: str, qn: n.QualifiedName, deps: set):
-        found, got = ctx.resolve_from(path, "table", qkey(qn))
-        deps |= got
-        return found[0] if found else None
+        def pair(left, right, start, end, shown, deps):
+            if left == right:
+                return  # two endpoints the same: DBMT001
+            pk = (left, right) if left < right else (right, left)
+            add(pk, (path, start, end, shown), deps)
 
-    def add(left, right, path, start, end, shown, defs, deps):
-        if left == right:
-            return  # two endpoints the same: DBMT001
-        pk = (left, right) if left < right else (right, left)
-        pairs.setdefault(pk, []).append((path, start, end, shown, defs))
-        by_path.setdefault(path, {})[pk] = None  # ordered, once per pair
-        attribute(pk, deps)
-
-    for path, fm in ctx.index.files.items():
         defs = {id(d.element): d for d in fm.defs}
         for el in fm.parsed.elements:
             if el.kind == "ref":
@@ -364,14 +360,15 @@ def _scan_relationships(ctx: Ctx, attribute):
                     if rel.left.table is None or rel.right.table is None or len(rel.left.columns) != len(rel.right.columns):
                         continue
                     deps: set[str] = set()
-                    ld, rd = resolve(path, rel.left.table, deps), resolve(path, rel.right.table, deps)
+                    ld, rd = resolve(rel.left.table, deps), resolve(rel.right.table, deps)
                     if ld is None or rd is None:
+                        add(None, None, deps)  # unresolved: recompute when the name appears
                         continue
-                    left = (ld.path, ld.element.start, tuple(sorted(c.text for c in rel.left.columns)))
-                    right = (rd.path, rd.element.start, tuple(sorted(c.text for c in rel.right.columns)))
+                    left = (ld.ref, tuple(sorted(c.text for c in rel.left.columns)))
+                    right = (rd.ref, tuple(sorted(c.text for c in rel.right.columns)))
                     shown = (f"{display(ld.key)}.{_cols(rel.left.columns)} {rel.op} "
                              f"{display(rd.key)}.{_cols(rel.right.columns)}")
-                    add(left, right, path, rel.start, rel.end, shown, (ld, rd), deps)
+                    pair(left, right, rel.start, rel.end, shown, deps)
             elif el.kind == "table":
                 d = defs.get(id(el))
                 if d is None:
@@ -382,14 +379,16 @@ def _scan_relationships(ctx: Ctx, attribute):
                             continue
                         tg = s.ref.target
                         deps = set()
-                        td = d if tg.table is None else resolve(path, tg.table, deps)
+                        td = d if tg.table is None else resolve(tg.table, deps)
                         if td is None:
+                            add(None, None, deps)
                             continue
-                        left = (d.path, d.element.start, (col.name.text,))
-                        right = (td.path, td.element.start, tuple(sorted(c.text for c in tg.columns)))
+                        left = (d.ref, (col.name.text,))
+                        right = (td.ref, tuple(sorted(c.text for c in tg.columns)))
                         shown = f"{display(d.key)}.{col.name.text} {s.ref.op} {display(td.key)}.{_cols(tg.columns)}"
-                        add(left, right, path, s.start, s.end, shown, (d, td), deps)
-    return pairs, by_path
+                        pair(left, right, s.start, s.end, shown, deps)
+
+    return part
 
 
 def _cols(cols: list[n.Name]) -> str:
@@ -401,14 +400,15 @@ def duplicate_relationships(ctx: Ctx) -> None:
     """Two relationships between the same columns (either direction, inline or top-level).
     Another relationship between two tables either names one of them in a Ref or sits in one
     of them: a reader depends on both tables and on the Refs that mention them."""
-    pairs, by_path = _relationships(ctx)
+    facts = _relationships(ctx)
     out = _Out(ctx)
-    for pk in by_path.get(ctx.path, ()):
-        entries = pairs[pk]
-        ctx.replay(RELATIONSHIPS, pk)
+    for pk in facts.slices_of(ctx.path):
+        entries = facts.items(ctx, pk)
         mine = [e for e in entries if e[0] == ctx.path]
-        for d in mine[0][4]:
-            depend_on_mentions(ctx, "refmention", d)
+        for end in pk:
+            d = ctx.index.definition(end[0])
+            if d is not None:
+                depend_on_mentions(ctx, "refmention", d)
         if len(entries) < 2:
             continue
         for e in mine:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from ..syntax import nodes as n
 from ..workspace.index import Definition, events_table_name, qkey, table_key
 from .context import COLUMN_PROVIDERS, Ctx, display
+from .facts import refresh
 from .marks import valid_marks
 from .registry import rule
 
@@ -325,110 +326,112 @@ def _declared_colliding(ctx: Ctx, key: str, same: list[tuple[Definition, n.Mark]
     return out
 
 
-def _edges(ctx: Ctx, tables: dict[str, EventsTable]):
-    """Event DAG edges: (from key, to key, path, start, end) for each reference from a column of an
-    `%events_for` table to another events table."""
-    out = []
-    for key, et in tables.items():
-        for fd in et.for_tables:
+EDGES = ("events.edges",)
+
+
+def _edges_of_file(ctx: Ctx):
+    """Event DAG edges a file contributes: (from key, to key, path, start, end) for each
+    reference from a column of one of its `%events_for` tables to another events table."""
+    def part(path: str, fm, add) -> None:
+        if fm.is_dbml:
+            return
+        for fd in fm.defs:
+            if fd.kind != "table" or for_base(ctx, fd) is None:
+                continue
+            et, deps = ctx.collect(lambda: events_table(ctx, fd.key))
+            add("edges", None, deps | {f"table:{fd.key}"})
+            if et is None or fd not in et.for_tables:
+                continue
             for c in fd.element.columns:
                 s = c.setting("ref")
                 if s is None or s.ref is None or s.ref.target.table is None:
                     continue
                 tk = qkey(s.ref.target.table)
                 found, deps = ctx.resolve_from(fd.path, "table", tk)
-                ctx.deps.update(deps)
                 if found:
                     tk = found[0].key
-                if tk in tables and tk != key:
-                    out.append((key, tk, fd.path, s.start, s.end))
-    return out
+                target, more = ctx.collect(lambda: events_table(ctx, tk))
+                edge = (fd.key, tk, fd.path, s.start, s.end) if target is not None and tk != fd.key else None
+                add("edges", edge, deps | more)
 
-
-DAG = ("events.cycles",)
+    return part
 
 
 def event_cycles(ctx: Ctx) -> list[list[tuple]]:
     """Cycles of the event DAG, one per strongly connected component: a list of edges. Its
-    readers depend on everything the DAG was built from (the `dag` slice)."""
-    cycles = ctx.scan(DAG, lambda attribute: _cycles(ctx, attribute))
-    ctx.replay(DAG, "dag")
+    readers depend on everything the DAG was built from (every file's edges)."""
+    edges = refresh(ctx, EDGES, _edges_of_file(ctx)).items(ctx, "edges")
     ctx.depend("events:*")
-    return cycles
+    got = ctx.cache.get(("events.cycles",))
+    if got is None:
+        got = ctx.cache[("events.cycles",)] = _cycles(edges)
+    return got
 
 
-def _cycles(ctx: Ctx, attribute) -> list[list[tuple]]:
-    def compute():
-        tables = events_tables(ctx)
-        for et in tables.values():
-            for fd in et.for_tables:
-                ctx.depend(f"table:{fd.key}")
-        edges = _edges(ctx, tables)
-        adj: dict[str, list[tuple]] = {}
-        for e in edges:
-            adj.setdefault(e[0], []).append(e)
-        # Tarjan's strongly connected components.
-        index_of, low, stack, on, comps = {}, {}, [], set(), []
-        counter = [0]
+def _cycles(edges: list[tuple]) -> list[list[tuple]]:
+    """The cycles among `edges`: one per strongly connected component (Tarjan), as the
+    shortest path back to its smallest node."""
+    adj: dict[str, list[tuple]] = {}
+    for e in edges:
+        adj.setdefault(e[0], []).append(e)
+    # Tarjan's strongly connected components.
+    index_of, low, stack, on, comps = {}, {}, [], set(), []
+    counter = [0]
 
-        def strong(v):
-            index_of[v] = low[v] = counter[0]
-            counter[0] += 1
-            stack.append(v)
-            on.add(v)
-            for e in adj.get(v, []):
-                w = e[1]
-                if w not in index_of:
-                    strong(w)
-                    low[v] = min(low[v], low[w])
-                elif w in on:
-                    low[v] = min(low[v], index_of[w])
-            if low[v] == index_of[v]:
-                comp = set()
-                while True:
-                    w = stack.pop()
-                    on.discard(w)
-                    comp.add(w)
-                    if w == v:
+    def strong(v):
+        index_of[v] = low[v] = counter[0]
+        counter[0] += 1
+        stack.append(v)
+        on.add(v)
+        for e in adj.get(v, []):
+            w = e[1]
+            if w not in index_of:
+                strong(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index_of[w])
+        if low[v] == index_of[v]:
+            comp = set()
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                comp.add(w)
+                if w == v:
+                    break
+            if len(comp) > 1:
+                comps.append(comp)
+
+    for v in sorted(adj):
+        if v not in index_of:
+            strong(v)
+    cycles = []
+    for comp in comps:
+        start = min(comp)
+        # Breadth-first search for the shortest path back to start, inside the component.
+        prev = {start: None}
+        queue = [start]
+        found = None
+        while queue and found is None:
+            nxt = []
+            for v in queue:
+                for e in adj.get(v, []):
+                    if e[1] not in comp:
+                        continue
+                    if e[1] == start:
+                        found = e
                         break
-                if len(comp) > 1:
-                    comps.append(comp)
-
-        for v in sorted(adj):
-            if v not in index_of:
-                strong(v)
-        cycles = []
-        for comp in comps:
-            start = min(comp)
-            # Breadth-first search for the shortest path back to start, inside the component.
-            prev = {start: None}
-            queue = [start]
-            found = None
-            while queue and found is None:
-                nxt = []
-                for v in queue:
-                    for e in adj.get(v, []):
-                        if e[1] not in comp:
-                            continue
-                        if e[1] == start:
-                            found = e
-                            break
-                        if e[1] not in prev:
-                            prev[e[1]] = e
-                            nxt.append(e[1])
-                    if found:
-                        break
-                queue = nxt
-            path = [found]
-            v = found[0]
-            while prev[v] is not None:
-                path.append(prev[v])
-                v = prev[v][0]
-            cycles.append(list(reversed(path)))
-        return cycles
-
-    cycles, deps = ctx.collect(compute)
-    attribute("dag", deps)
+                    if e[1] not in prev:
+                        prev[e[1]] = e
+                        nxt.append(e[1])
+                if found:
+                    break
+            queue = nxt
+        path = [found]
+        v = found[0]
+        while prev[v] is not None:
+            path.append(prev[v])
+            v = prev[v][0]
+        cycles.append(list(reversed(path)))
     return cycles
 
 

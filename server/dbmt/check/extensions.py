@@ -15,6 +15,7 @@ import re
 from ..syntax import nodes as n
 from ..workspace.index import Definition
 from .context import COLUMN_PROVIDERS, Ctx, _key_of_text, display
+from .facts import refresh
 from .marks import ALL_EXTS, CONSTRAINT_MARKS, valid_marks
 from .registry import rule
 
@@ -63,23 +64,18 @@ class Claim:
 FACTS = ("ext:facts",)
 
 
-def _facts(ctx: Ctx) -> dict:
-    """Workspace-wide, once per run: enum (by identity) → claims per variant, and supporters.
+def _facts(ctx: Ctx):
+    """Who claims and who supports which enum, kept per file; slice (the enum's ref) holds
+    ("claim", Claim) and ("support", (table def, mark)) items. A claim `%extension_enum E.V` or
+    a support `%extension E` names the enum as its own file sees it (imports and aliases
+    included)."""
+    return refresh(ctx, FACTS, _facts_of_file(ctx))
 
-    A claim `%extension_enum E.V` or a support `%extension E` names the enum as its own file
-    sees it (imports and aliases included). Readers take one enum's slice (`_depend_enum`)."""
-    return ctx.scan(FACTS, lambda attribute: _scan_facts(ctx, attribute))
 
-
-def _scan_facts(ctx: Ctx, attribute) -> dict:
-    claims: dict[int, dict[str, list[Claim]]] = {}
-    supporters: dict[int, list[tuple[Definition, n.Mark]]] = {}
-    enums: dict[int, Definition] = {}
-    idx = ctx.index
-    for path in sorted(idx.files):
-        fm = idx.files[path]
+def _facts_of_file(ctx: Ctx):
+    def part(path: str, fm, add) -> None:
         if fm.is_dbml:
-            continue
+            return
         by_el = {id(d.element): d for d in fm.defs if d.kind == "table"}
         for el in fm.parsed.elements:
             if el.kind != "table":
@@ -91,45 +87,42 @@ def _scan_facts(ctx: Ctx, attribute) -> dict:
                 enum_text, variant = mk.args[0].text.rsplit(".", 1)
                 found, deps = ctx.resolve_from(path, "enum", _key_of_text(enum_text))
                 if not found:
+                    add(None, None, deps)  # unresolved: recompute when the name appears
                     continue
                 e = found[0]
-                attribute(_enum_slice(e), deps)
-                if e.element.value(variant) is None:
-                    continue
-                enums[id(e)] = e
-                claims.setdefault(id(e), {}).setdefault(variant, []).append(Claim(d, mk, variant))
+                ok = e.element.value(variant) is not None
+                add(_enum_slice(e), ("claim", Claim(d, mk, variant)) if ok else None, deps)
             for mk in valid_marks(el, "extension"):
                 found, deps = ctx.resolve_from(path, "enum", _key_of_text(mk.args[0].text))
-                if found:
-                    attribute(_enum_slice(found[0]), deps)
-                    enums[id(found[0])] = found[0]
-                    supporters.setdefault(id(found[0]), []).append((d, mk))
-    return {"claims": claims, "supporters": supporters, "enums": enums}
+                add(_enum_slice(found[0]) if found else None, ("support", (d, mk)) if found else None, deps)
+
+    return part
 
 
 def _enum_slice(e: Definition) -> tuple:
-    return ("enum", e.path, e.element.start)
+    return e.ref
 
 
-def _depend_enum(ctx: Ctx, e: Definition) -> None:
+def _enum_facts(ctx: Ctx, e: Definition) -> list[tuple[str, object]]:
     """A reader of one enum's facts depends on the claims and supports naming it (signed by the
     name they use, import aliases resolved: index.FileModel) and on how they resolved."""
-    _facts(ctx)
-    ctx.replay(FACTS, _enum_slice(e))
     ctx.depend(f"claims:{e.key}")
     ctx.depend(f"supporters:{e.key}")
     ctx.depend(f"enum:{e.key}")
+    return _facts(ctx).items(ctx, _enum_slice(e))
 
 
 def claims_of(ctx: Ctx, e: Definition) -> dict[str, list[Claim]]:
     """variant → the tables claiming it, anywhere in the workspace."""
-    _depend_enum(ctx, e)
-    return _facts(ctx)["claims"].get(id(e), {})
+    out: dict[str, list[Claim]] = {}
+    for kind, item in _enum_facts(ctx, e):
+        if kind == "claim":
+            out.setdefault(item.variant, []).append(item)
+    return out
 
 
 def supporters_of(ctx: Ctx, e: Definition) -> list[tuple[Definition, n.Mark]]:
-    _depend_enum(ctx, e)
-    return _facts(ctx)["supporters"].get(id(e), [])
+    return [item for kind, item in _enum_facts(ctx, e) if kind == "support"]
 
 
 def extension_table(ctx: Ctx, e: Definition, variant: str) -> Definition | None:
@@ -141,9 +134,7 @@ def extension_table(ctx: Ctx, e: Definition, variant: str) -> Definition | None:
 def is_extension_enum(ctx: Ctx, e: Definition) -> bool:
     if any(mk.name in CONSTRAINT_MARKS for mk in e.element.marks):
         return True
-    _depend_enum(ctx, e)
-    f = _facts(ctx)
-    return id(e) in f["claims"] or id(e) in f["supporters"]
+    return bool(_enum_facts(ctx, e))
 
 
 def single_pk(ctx: Ctx, d: Definition) -> n.Column | None:

@@ -10,21 +10,48 @@ from __future__ import annotations
 from ..syntax import nodes as n
 from ..workspace.index import Definition, qkey
 from .context import Ctx, display
+from .facts import refresh
 from .marks import valid_marks
 from .registry import rule
+
+
+TOP_LEVEL_REFS = ("relations.top_level_refs",)
 
 
 def top_level_refs(ctx: Ctx, d: Definition) -> list[tuple]:
     """The top-level `Ref` relationships of the workspace that touch table `d`:
     [(own endpoint, other endpoint, other table def or None, ref file path, relationship)],
-    endpoints resolved from the Ref's own file. The scan is shared by one check run; a reader
-    depends on the Refs that name its table (`refmention:<name>`) and on the names they resolve."""
-    key = ("relations.top_level_refs",)
-    got = ctx.scan(key, lambda attribute: _scan_top_level_refs(ctx, attribute))
-    slice_id = (d.path, d.element.start)
-    ctx.replay(key, slice_id)
+    endpoints resolved from the Ref's own file. A reader depends on the Refs that name its
+    table (`refmention:<name>`) and on the names they resolved."""
+    facts = refresh(ctx, TOP_LEVEL_REFS, _refs_of_file(ctx))
     depend_on_mentions(ctx, "refmention", d)
-    return got.get(slice_id, [])
+    # Parts name other files' tables by `Definition.ref`: read them as they are now.
+    return [(own, other, ctx.index.definition(other_ref) if other_ref else None, path, rel)
+            for own, other, other_ref, path, rel in facts.items(ctx, d.ref)]
+
+
+def _refs_of_file(ctx: Ctx):
+    def part(path: str, fm, add) -> None:
+        def resolve(ep: n.Endpoint) -> tuple[Definition | None, set[str]]:
+            if ep.table is None:
+                return None, set()
+            found, deps = ctx.resolve_from(path, "table", qkey(ep.table))
+            return (found[0] if found else None), deps
+
+        for el in fm.parsed.elements:
+            if el.kind != "ref":
+                continue
+            for rel in el.relationships:
+                (ld, ldeps), (rd, rdeps) = resolve(rel.left), resolve(rel.right)
+                deps = ldeps | rdeps
+                if ld is not None:
+                    add(ld.ref, (rel.left, rel.right, rd.ref if rd else None, path, rel), deps)
+                if rd is not None:
+                    add(rd.ref, (rel.right, rel.left, ld.ref if ld else None, path, rel), deps)
+                if ld is None or rd is None:
+                    add(None, None, deps)  # unresolved: recompute when the name appears
+
+    return part
 
 
 def depend_on_mentions(ctx: Ctx, prefix: str, d: Definition) -> None:

@@ -7,6 +7,7 @@ from collections import Counter
 
 from ..workspace.index import Definition, qkey
 from .context import Ctx, display
+from .facts import refresh
 from .marks import valid_marks
 from .relations import depend_on_mentions
 from .registry import rule
@@ -15,45 +16,45 @@ ACCESS_LEVELS = ("public", "internal", "confidential", "restricted")  # least to
 STRICTNESS = {lvl: i for i, lvl in enumerate(ACCESS_LEVELS)}
 
 
-SCAN = ("traits.memberships",)
+MEMBERSHIPS = ("traits.memberships",)
 
 
 def _memberships(ctx: Ctx):
-    """Workspace-wide, once per run: (table path, table start) → [(group def, member
-    QualifiedName)], and group (path, start) → [table defs] in listing order. Members resolve
-    from the group's file. Readers take their slice through the functions below."""
-    return ctx.scan(SCAN, lambda attribute: _scan_memberships(ctx, attribute))
+    """Who lists whom, kept per file: slice ("table", table ref) → [(group def, the name it
+    lists the table by)], slice ("group", group ref) → the member tables' refs in listing order.
+    Members resolve from the group's file."""
+    return refresh(ctx, MEMBERSHIPS, _groups_of_file(ctx))
 
 
-def _scan_memberships(ctx: Ctx, attribute):
-    by_table: dict[tuple[str, int], list] = {}
-    by_group: dict[tuple[str, int], list[Definition]] = {}
-    groups = sorted((d for d in ctx.index.all_defs("group")), key=lambda g: (g.path, g.element.start))
-    for g in groups:
-        gid = ("group", g.path, g.element.start)
-        members: list[Definition] = []
-        for qn in g.element.tables:
-            found, deps = ctx.resolve_from(g.path, "table", qkey(qn))
-            attribute(gid, deps)
-            if not found:
+def _groups_of_file(ctx: Ctx):
+    def part(path: str, fm, add) -> None:
+        for g in fm.defs:
+            if g.kind != "group":
                 continue
-            t = found[0]
-            attribute(("table", t.path, t.element.start), deps)
-            if any(m.element is t.element for m in members):
-                continue
-            members.append(t)
-            by_table.setdefault((t.path, t.element.start), []).append((g, qn))
-        by_group[(g.path, g.element.start)] = members
-    return by_table, by_group
+            gid = ("group",) + g.ref
+            add(gid)
+            members: list[Definition] = []
+            for qn in g.element.tables:
+                found, deps = ctx.resolve_from(g.path, "table", qkey(qn))
+                if not found:
+                    add(gid, None, deps)
+                    continue
+                t = found[0]
+                if any(m.element is t.element for m in members):
+                    add(gid, None, deps)
+                    continue
+                members.append(t)
+                add(gid, t.ref, deps)  # another file's table: by name, read back as it is now
+                add(("table",) + t.ref, (g, qn), deps)
+
+    return part
 
 
 def memberships_of(ctx: Ctx, table_def: Definition) -> list[tuple[Definition, object]]:
     """(group, the name it lists the table by) for every TableGroup the table belongs to (any
     file), ordered by file then position."""
-    by_table, _ = _memberships(ctx)
-    ctx.replay(SCAN, ("table", table_def.path, table_def.element.start))
     depend_on_mentions(ctx, "groupmention", table_def)
-    return list(by_table.get((table_def.path, table_def.element.start), []))
+    return _memberships(ctx).items(ctx, ("table",) + table_def.ref)
 
 
 def groups_of(ctx: Ctx, table_def: Definition) -> list[Definition]:
@@ -63,10 +64,9 @@ def groups_of(ctx: Ctx, table_def: Definition) -> list[Definition]:
 
 def members_of(ctx: Ctx, group_def: Definition) -> list[Definition]:
     """The tables a group lists (resolved from the group's file), in listing order."""
-    _, by_group = _memberships(ctx)
-    ctx.replay(SCAN, ("group", group_def.path, group_def.element.start))
     ctx.depend(f"group:{group_def.key}")
-    return list(by_group.get((group_def.path, group_def.element.start), []))
+    refs = _memberships(ctx).items(ctx, ("group",) + group_def.ref)
+    return [d for d in map(ctx.index.definition, refs) if d is not None]
 
 
 def group_access(group_def: Definition) -> tuple[str, object] | None:

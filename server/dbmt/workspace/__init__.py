@@ -66,6 +66,8 @@ class Workspace:
         self.files: dict[str, FileState] = {}
         self.dependents: dict[str, set[str]] = {}
         self.run_cache: dict = {}
+        from ..check.facts import FactStore
+        self.facts = FactStore()  # workspace-wide facts, kept across check runs
 
     # -- construction ---------------------------------------------------------------------
     @classmethod
@@ -121,7 +123,7 @@ class Workspace:
                 s.discard(path)
         from ..check import run_rules  # the rule modules import the index: import them late
 
-        diags, deps = run_rules(self.index, st.model, self.config, self.run_cache, st.decode_problem)
+        diags, deps = run_rules(self.index, st.model, self.config, self.run_cache, st.decode_problem, self.facts)
         st.diagnostics = diags
         st.deps = deps
         for key in deps:
@@ -208,6 +210,7 @@ class Workspace:
         if old is None:
             return set()
         self.index.remove(path)
+        self.facts.forget(path)
         changed = set(old.model.signatures) | {"nouse:*"}
         for other in self.files.values():
             if any(i.target == path for i in other.model.imports):
@@ -238,6 +241,7 @@ class Workspace:
             if key.startswith("imports-of:"):
                 affected.add(key.split(":", 1)[1])
         affected = {p for p in affected if p in self.files}
+        self.facts.invalidate(changed)
         self.run_cache = {}
         for p in affected:
             self._check(p)

@@ -34,10 +34,18 @@ class Definition:
     key: str            # `schema.name` for tables and enums, the name for the others
     path: str
     element: n.Element
+    ordinal: int = 0    # among this file's definitions of the same kind and key
 
     @property
     def name_node(self) -> n.Node:
         return self.element.name.last if self.element.name else self.element
+
+    @property
+    def ref(self) -> tuple:
+        """A name for this definition that survives re-parses which leave it in place and
+        unchanged (positions move; its file, kind, key and rank do not): `Index.definition`
+        turns it back into the current Definition."""
+        return (self.path, self.kind, self.key, self.ordinal)
 
 
 @dataclass
@@ -85,6 +93,7 @@ class FileModel:
         def sign(key: str, piece: str) -> None:
             sigs.setdefault(key, []).append(piece)
 
+        ranks: dict[tuple[str, str], int] = {}
         # `use { table users as u }`: a mention of `u` here is a mention of `users` (mention keys).
         imported_as: dict[str, str] = {}
         imported_enum_key: dict[str, str] = {}
@@ -113,7 +122,8 @@ class FileModel:
             body = text[el.start:el.end]
             if kind in ("table", "partial", "enum", "group", "note") and el.name is not None:
                 key = qkey(el.name) if kind in ("table", "enum") else el.name.text
-                self.defs.append(Definition(kind, key, path, el))
+                self.defs.append(Definition(kind, key, path, el, ranks.get((kind, key), 0)))
+                ranks[(kind, key)] = ranks.get((kind, key), 0) + 1
                 sign(f"{kind}:{key}", body)
                 if kind == "table" and getattr(el, "alias", None) is not None:
                     self.aliases[el.alias.text] = key
@@ -147,7 +157,8 @@ class FileModel:
                     gen = n.Table("Table", n.QualifiedName(parts), mk.start, mk.end)
                     gen.generated_for = el
                     gkey = qkey(gen.name)
-                    self.defs.append(Definition("table", gkey, path, gen))
+                    self.defs.append(Definition("table", gkey, path, gen, ranks.get(("table", gkey), 0)))
+                    ranks[("table", gkey)] = ranks.get(("table", gkey), 0) + 1
                     # Its columns follow the base table's text.
                     sign(f"table:{gkey}", text[el.start:el.end])
                     break
@@ -340,6 +351,14 @@ class Index:
         if sc is None:
             return list(self.defs[kind].keys())
         return [k for (kd, k) in sc.keys() if kd == kind]
+
+    def definition(self, ref: tuple) -> Definition | None:
+        """The current Definition a `Definition.ref` names, or None if it is gone."""
+        path, kind, key, ordinal = ref
+        for d in self.defs[kind].get(key, ()):
+            if d.path == path and d.ordinal == ordinal:
+                return d
+        return None
 
     def all_defs(self, kind: str):
         for lst in self.defs[kind].values():

@@ -1,0 +1,136 @@
+"""Workspace-wide facts kept across check runs, one part per file, read by slice.
+
+Some rules read facts that look backwards across the workspace: which Refs touch a table,
+which groups list it, which tables claim an enum's variants, which relationships join two
+tables. Computing them from every file on every check run would make each edit cost the whole
+workspace. A `Facts` keeps one *part* per file: the items that file contributes, filed under
+*slices* (a table, a group, an enum, an endpoint pair), each with the names resolved to find
+them. A part is recomputed only when its file changed (a new FileModel) or a name it resolved
+changed (`FactStore.invalidate`); a reader takes one slice and depends on exactly the names
+behind it.
+"""
+
+from __future__ import annotations
+
+
+class Part:
+    __slots__ = ("model", "slices", "deps")
+
+    def __init__(self, model, slices: dict, deps: set[str]):
+        self.model = model      # the FileModel it was computed from
+        self.slices = slices    # slice id → (items, deps)
+        self.deps = deps        # every name any of its slices resolved
+
+
+class Facts:
+    """One fact, as parts per file and an index by slice (slice → path → (items, deps))."""
+
+    __slots__ = ("parts", "by_slice")
+
+    def __init__(self):
+        self.parts: dict[str, Part] = {}
+        self.by_slice: dict = {}
+
+    def put(self, path: str, part: Part) -> None:
+        self.drop(path)
+        self.parts[path] = part
+        for sid, entry in part.slices.items():
+            self.by_slice.setdefault(sid, {})[path] = entry
+
+    def drop(self, path: str) -> None:
+        part = self.parts.pop(path, None)
+        if part is None:
+            return
+        for sid in part.slices:
+            entries = self.by_slice.get(sid)
+            if entries is not None:
+                entries.pop(path, None)
+                if not entries:
+                    del self.by_slice[sid]
+
+    def items(self, ctx, sid) -> list:
+        """The items of one slice from every file, in path order; the reader depends on the names
+        behind them."""
+        entries = self.by_slice.get(sid)
+        if not entries:
+            return []
+        out: list = []
+        for path in sorted(entries) if len(entries) > 1 else entries:
+            items, deps = entries[path]
+            ctx.deps.update(deps)
+            out.extend(items)
+        return out
+
+    def slices_of(self, path: str) -> list:
+        """The slices a file contributed to, in the order it did."""
+        part = self.parts.get(path)
+        return [sid for sid in part.slices if sid is not None] if part is not None else []
+
+
+class FactStore:
+    """Every Facts of a workspace, by key; lives as long as the workspace."""
+
+    def __init__(self):
+        self.facts: dict[tuple, Facts] = {}
+
+    def get(self, key: tuple) -> Facts:
+        f = self.facts.get(key)
+        if f is None:
+            f = self.facts[key] = Facts()
+        return f
+
+    def invalidate(self, changed: set[str]) -> None:
+        """Drop the parts that resolved a name whose definition changed."""
+        if not changed:
+            return
+        for f in self.facts.values():
+            stale = [p for p, part in f.parts.items() if not part.deps.isdisjoint(changed)]
+            for p in stale:
+                f.drop(p)
+
+    def forget(self, path: str) -> None:
+        for f in self.facts.values():
+            f.drop(path)
+
+
+def refresh(ctx, key: tuple, part_fn) -> Facts:
+    """The fact `key` with every file's part up to date (once per check run).
+
+    `part_fn(path, model, add)` computes one file's part, calling `add(slice, item, deps)` for
+    each item (`item` None: only dependencies; slice None: dependencies of nothing any reader
+    sees, e.g. a name that failed to resolve, which must still recompute the part when it
+    appears). Names it resolves are recorded through `add`, never for the file that happens
+    to run it."""
+    got = ctx.cache.get(("facts",) + key)
+    if got is not None:
+        return got
+    f = ctx.store.get(key)
+    files = ctx.index.files
+    for path in [p for p in f.parts if p not in files]:
+        f.drop(path)
+    for path, model in files.items():
+        part = f.parts.get(path)
+        if part is not None and part.model is model:
+            continue
+        slices: dict = {}
+        every: set[str] = set()
+
+        def add(sid, item=None, deps=()) -> None:
+            entry = slices.get(sid)
+            if entry is None:
+                entry = slices[sid] = ([], set())
+            if item is not None:
+                entry[0].append(item)
+            if deps:
+                entry[1].update(deps)
+                every.update(deps)
+
+        outer, recording = ctx.deps, ctx.index.recording
+        ctx.deps, ctx.index.recording = set(), None
+        try:
+            part_fn(path, model, add)
+        finally:
+            ctx.deps, ctx.index.recording = outer, recording
+        f.put(path, Part(model, slices, every))
+    ctx.cache[("facts",) + key] = f
+    return f
