@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections import OrderedDict
 
 from . import nodes
-from .blocks import split_chunks
+from .blocks import iter_chunks, split_chunks
 from .generic import ChunkParse, parse_chunk
 from .interpret import FileSyntax, Interpreter
 from .positions import LineIndex
 
-__all__ = ["ParsedFile", "parse_text", "nodes", "LineIndex"]
+__all__ = ["ParsedFile", "ChunkSyntax", "parse_text", "changed_span", "nodes", "LineIndex"]
 
 
 class ChunkCache:
@@ -44,17 +44,50 @@ class ChunkCache:
 DEFAULT_CACHE = ChunkCache()
 
 
-class ParsedFile:
-    """One file's syntax: elements, marks, comments, DBMT001 errors and its line index."""
+class ChunkSyntax:
+    """One top-level chunk of a file, parsed: its range and what it holds (absolute offsets)."""
 
-    __slots__ = ("text", "elements", "errors", "marks", "comments", "_lines")
+    __slots__ = ("start", "end", "elements", "errors", "marks", "comments", "dangling")
 
-    def __init__(self, text: str, syntax: FileSyntax):
-        self.text = text
+    def __init__(self, start: int, end: int, syntax: FileSyntax, dangling: bool = False):
+        self.start = start
+        self.end = end
+        self.dangling = dangling  # holds a string or comment opener that never closes
         self.elements = syntax.elements
         self.errors = syntax.errors
         self.marks = syntax.marks
         self.comments = syntax.comments
+
+    def shift(self, delta: int) -> None:
+        """Move the chunk and everything parsed in it (after an edit before it)."""
+        self.start += delta
+        self.end += delta
+        seen: set[int] = set()
+        for group in (self.elements, self.marks, self.errors, self.comments):
+            for node in group:
+                nodes.shift(node, delta, seen)
+
+
+class ParsedFile:
+    """One file's syntax: elements, marks, comments, DBMT001 errors and its line index, and the
+    chunks (top-level elements) they came from."""
+
+    __slots__ = ("text", "chunks", "elements", "errors", "marks", "comments", "_lines")
+
+    def __init__(self, text: str, chunks: list[ChunkSyntax]):
+        self.text = text
+        self.chunks = chunks
+        self.elements = [el for c in chunks for el in c.elements]
+        self.errors = [err for c in chunks for err in c.errors]
+        self.marks = [mk for c in chunks for mk in c.marks]
+        self.comments = [cm for c in chunks for cm in c.comments]
+        # Repairs may append a missing `}` past the end of the text: keep ranges inside it.
+        n = len(text)
+        for err in self.errors:
+            if err.end > n:
+                err.start = min(err.start, n)
+                err.end = min(max(err.end, err.start), n)
+        self.errors.sort(key=lambda err: err.start)
         self._lines: LineIndex | None = None
 
     @property
@@ -64,22 +97,91 @@ class ParsedFile:
         return self._lines
 
 
-def parse_text(text: str, cache: ChunkCache | None = DEFAULT_CACHE) -> ParsedFile:
+def _chunks(text: str, pos: int, cache: ChunkCache | None):
+    """Parsed chunks from `pos` on (see blocks.iter_chunks), each knowing whether it holds an
+    opener that never closes."""
+    dangling: list[int] = []
+    for s, e in iter_chunks(text, pos, dangling):
+        yield s, e, _parse_chunk_at(text, s, e, cache, any(s <= d < e for d in dangling))
+        dangling.clear()
+
+
+def _parse_chunk_at(text: str, start: int, end: int, cache: ChunkCache | None, dangling: bool = False) -> ChunkSyntax:
+    chunk = text[start:end]
+    cp = cache.get(chunk) if cache is not None else parse_chunk(chunk)
     out = FileSyntax()
-    for start, end in split_chunks(text):
-        chunk = text[start:end]
-        cp = cache.get(chunk) if cache is not None else parse_chunk(chunk)
-        for s, e, msg in cp.errors:
-            out.errors.append(nodes.SyntaxError_("DBMT001", msg, start + s, start + e))
-        for ctext, s, e in cp.comments:
-            out.comments.append(nodes.Comment(ctext, start + s, start + e))
-        interp = Interpreter(out, start)
-        for line in cp.lines:
-            interp.top(line)
-    # Repairs may append a missing `}` past the end of the text: keep ranges inside it.
-    n = len(text)
-    for err in out.errors:
-        err.start = min(err.start, n)
-        err.end = min(max(err.end, err.start), n)
-    out.errors.sort(key=lambda err: err.start)
-    return ParsedFile(text, out)
+    for s, e, msg in cp.errors:
+        out.errors.append(nodes.SyntaxError_("DBMT001", msg, start + s, start + e))
+    for ctext, s, e in cp.comments:
+        out.comments.append(nodes.Comment(ctext, start + s, start + e))
+    interp = Interpreter(out, start)
+    for line in cp.lines:
+        interp.top(line)
+    return ChunkSyntax(start, end, out, dangling)
+
+
+def parse_text(text: str, cache: ChunkCache | None = DEFAULT_CACHE,
+               previous: ParsedFile | None = None) -> ParsedFile:
+    """Parse a file. With `previous` (the same file before an edit), only the chunks the edit
+    touched are parsed again: the ones before it are taken as they are, the ones after it are
+    moved. `previous` is consumed: its nodes now belong to the result."""
+    if previous is None:
+        chunks = [c for _s, _e, c in _chunks(text, 0, cache)]
+    else:
+        chunks = _reparse(previous, text, cache)
+    return ParsedFile(text, chunks)
+
+
+def _reparse(previous: ParsedFile, text: str, cache: ChunkCache | None) -> list[ChunkSyntax]:
+    old = previous.chunks
+    start, old_end, new_end = changed_span(previous.text, text)
+    delta = new_end - old_end
+    # A chunk's end depends on the text after it: the next non-blank character (`Table x` then
+    # `{` on the next line) and the whole next line (one that starts a top-level element ends
+    # a chunk left open). So a chunk is kept only when both lie before the edit.
+    keep = 0
+    text_before = previous.text
+    while (keep + 1 < len(old) and old[keep + 1].start < start and not old[keep].dangling
+           and -1 < text_before.find("\n", old[keep].end + 1) < start):
+        keep += 1
+    resume = old[keep - 1].end + 1 if keep else 0
+    # Old chunks wholly after the edit, by where they start in the new text: once the re-split
+    # starts a chunk at one of these, the rest of the file splits as before.
+    after = {c.start + delta: i for i, c in enumerate(old) if c.start >= old_end}
+    out = old[:keep]
+    dangling: list[int] = []
+    for s, e in iter_chunks(text, resume, dangling):
+        j = after.get(s) if s >= new_end else None
+        if j is not None:
+            rest = old[j:]
+            if delta:
+                for c in rest:
+                    c.shift(delta)
+            out.extend(rest)
+            return out
+        out.append(_parse_chunk_at(text, s, e, cache, any(s <= d < e for d in dangling)))
+        dangling.clear()
+    return out
+
+
+def changed_span(old: str, new: str) -> tuple[int, int, int]:
+    """(start, old_end, new_end): the one stretch where two texts differ (common prefix and
+    suffix stripped). Slices are compared in halving steps, so this runs at C speed."""
+    n = min(len(old), len(new))
+    lo, hi = 0, n
+    while lo < hi:  # longest common prefix: old[:lo] == new[:lo]
+        mid = (lo + hi + 1) // 2
+        if old[lo:mid] == new[lo:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    prefix = lo
+    lo, hi = 0, n - prefix
+    lo_old, lo_new = len(old), len(new)
+    while lo < hi:  # longest common suffix not overlapping the prefix
+        mid = (lo + hi + 1) // 2
+        if old[lo_old - mid:lo_old - lo] == new[lo_new - mid:lo_new - lo]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return prefix, len(old) - lo, len(new) - lo

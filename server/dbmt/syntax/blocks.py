@@ -32,17 +32,32 @@ TOPLEVEL_START_RE = re.compile(
 
 OPENERS = {"(": ")", "[": "]", "{": "}"}
 
+# The chunk scanner also notes where a string or comment opens and never closes (the first
+# character of `/*`, `'''`, `'`, a backtick): text added anywhere later may close it, so an
+# incremental re-split cannot trust the chunks after such a place.
+CHUNK_SCAN_RE = re.compile(SCAN_RE.pattern + r"|(?P<dangling>/(?=\*)|'|`)")
+
 
 def split_chunks(text: str) -> list[tuple[int, int]]:
     """(start, end) offsets of each top-level element; blank and comment-only stretches between
     them are not chunks."""
-    chunks: list[tuple[int, int]] = []
+    return list(iter_chunks(text))
+
+
+def iter_chunks(text: str, pos: int = 0, dangling: list[int] | None = None):
+    """The chunks of `text` from `pos`, which must lie between chunks (0, or just past the
+    newline that ended one): a re-split after an edit starts at the last unaffected boundary
+    and stops once it is back in step with the old chunks. Openers that never close are
+    appended to `dangling`."""
     depth = 0          # open brackets of any kind
     stack: list[str] = []
     start = -1         # start of the current chunk, -1 between chunks
-    pos = 0
     n = len(text)
-    for m in SCAN_RE.finditer(text):
+    for m in CHUNK_SCAN_RE.finditer(text, pos):
+        if m.lastgroup == "dangling":
+            if dangling is not None:
+                dangling.append(m.start())
+            continue  # skipped, as any character no token takes
         tok = m.group()
         s = m.start()
         if start < 0:
@@ -64,12 +79,12 @@ def split_chunks(text: str) -> list[tuple[int, int]]:
                 if nxt < n and text[nxt] == "{":
                     pos = m.end()
                     continue
-                chunks.append((start, s))
+                yield (start, s)
                 start = -1
                 depth = 0
                 stack.clear()
             elif TOPLEVEL_START_RE.match(text, s + 1):
-                chunks.append((start, s))
+                yield (start, s)
                 start = -1
                 depth = 0
                 stack.clear()
@@ -92,8 +107,7 @@ def split_chunks(text: str) -> list[tuple[int, int]]:
     if start >= 0:
         end = len(text.rstrip())
         if end > start:
-            chunks.append((start, end))
-    return chunks
+            yield (start, end)
 
 
 def _next_nonblank(text: str, i: int) -> int:

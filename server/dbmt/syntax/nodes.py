@@ -395,3 +395,64 @@ class SyntaxError_(Node):
         super().__init__(start, end)
         self.code = code
         self.message = message
+
+
+# -- moving a parsed element ----------------------------------------------------------------
+# After an edit, the elements of a file that lie after the changed stretch keep their parse and
+# only move (syntax.parse_text with `previous`). Offsets live in these attributes; children in
+# the others listed (a node, a list or dict of nodes, or nested lists/tuples of them).
+_OFFSETS = ("start", "end", "name_end", "key_start", "key_end", "op_start", "body_start", "body_end")
+_CHILDREN = ("name", "parts", "qname", "args", "value", "ref", "table", "columns", "target", "type",
+             "settings", "marks", "expressions", "expression", "rows", "notes", "alias", "indexes",
+             "checks", "records", "injections", "values", "left", "right", "relationships", "tables",
+             "fields", "members", "specifiers", "path")
+_PLANS: dict[type, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+
+
+def _plan(cls: type) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    plan = _PLANS.get(cls)
+    if plan is None:
+        slots = [s for k in cls.__mro__ for s in getattr(k, "__slots__", ())]
+        plan = _PLANS[cls] = (tuple(s for s in slots if s in _OFFSETS),
+                              tuple(s for s in slots if s in _CHILDREN))
+    return plan
+
+
+def shift(node: Node, delta: int, seen: set[int] | None = None) -> None:
+    """Move a node and everything under it by `delta` characters. Some nodes have two parents
+    (a mark is in its element's and its column's lists, a Records element's name is its
+    records' table): `seen` moves each once, also across calls."""
+    _shift(node, delta, set() if seen is None else seen)
+
+
+def _shift(x: Node, d: int, seen: set[int]) -> None:
+    i = id(x)
+    if i in seen:
+        return
+    seen.add(i)
+    cls = type(x)
+    if cls is Mark and x.bad_args:
+        x.bad_args = [(s + d, e + d, t) for s, e, t in x.bad_args]
+    plan = _PLANS.get(cls) or _plan(cls)
+    for a in plan[0]:
+        setattr(x, a, getattr(x, a) + d)
+    for a in plan[1]:
+        v = getattr(x, a)
+        if v is None:
+            continue
+        t = type(v)
+        if t is list or t is tuple:
+            _shift_all(v, d, seen)
+        elif t is dict:
+            _shift_all(list(v.values()), d, seen)
+        elif t is not str and t is not int:
+            _shift(v, d, seen)
+
+
+def _shift_all(items, d: int, seen: set[int]) -> None:
+    for y in items:
+        t = type(y)
+        if t is list or t is tuple:
+            _shift_all(y, d, seen)
+        elif y is not None and t is not str and t is not int:
+            _shift(y, d, seen)

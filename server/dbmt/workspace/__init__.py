@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 
 from ..diagnostics import ERROR, Diagnostic, Related
-from ..syntax import parse_text
+from ..syntax import changed_span, parse_text
 from .config import Config, ConfigError, find_root, load_config
 from .files import discover, read_source
 from .index import FileModel, Index
@@ -33,29 +33,6 @@ class FileState:
         self.diagnostics: list[Diagnostic] = []
         self.deps: set[str] = set()
         self.points_into: set[str] = set()  # other files its diagnostics' related places are in
-
-
-def changed_span(old: str, new: str) -> tuple[int, int, int]:
-    """(start, old_end, new_end): the one stretch where two texts differ (common prefix and
-    suffix stripped). Slices are compared in halving steps, so this runs at C speed."""
-    n = min(len(old), len(new))
-    lo, hi = 0, n
-    while lo < hi:  # longest common prefix: old[:lo] == new[:lo]
-        mid = (lo + hi + 1) // 2
-        if old[lo:mid] == new[lo:mid]:
-            lo = mid
-        else:
-            hi = mid - 1
-    prefix = lo
-    lo, hi = 0, n - prefix
-    lo_old, lo_new = len(old), len(new)
-    while lo < hi:  # longest common suffix not overlapping the prefix
-        mid = (lo + hi + 1) // 2
-        if old[lo_old - mid:lo_old - lo] == new[lo_new - mid:lo_new - lo]:
-            lo = mid
-        else:
-            hi = mid - 1
-    return prefix, len(old) - lo, len(new) - lo
 
 
 class Workspace:
@@ -94,8 +71,11 @@ class Workspace:
                 gc.freeze()
         return ws
 
-    def _model(self, path: str, text: str) -> FileModel:
-        return FileModel(path, parse_text(text), path.endswith(".dbml"))
+    def _model(self, path: str, text: str, previous: FileModel | None = None) -> FileModel:
+        """Parse a file; with its previous model, only the chunks an edit touched are parsed
+        again (the previous model's syntax is consumed)."""
+        parsed = parse_text(text, previous=previous.parsed if previous is not None else None)
+        return FileModel(path, parsed, path.endswith(".dbml"))
 
     def _load(self, path: str, text: str, problem=None) -> None:
         fm = self._model(path, text)
@@ -157,7 +137,7 @@ class Workspace:
         old_has_use = old.model.has_use if old else None
         if old is not None:
             self.index.remove(path, keep_slot=True)
-        fm = self._model(path, text)
+        fm = self._model(path, text, old.model if old is not None else None)
         fm.resolve_imports(self._exists)
         st = FileState(path, fm, None)
         if old is not None:

@@ -1,0 +1,77 @@
+"""Re-parsing after an edit (parse_text with `previous`) gives exactly what a fresh parse gives:
+the same elements, marks, comments and errors, at the same offsets."""
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from dbmt.syntax import nodes as n
+from dbmt.syntax import parse_text
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+SOURCES = sorted(p.read_text(encoding="utf-8") for p in [*FIXTURES.rglob("*.dbm[lt]"), *EXAMPLES.rglob("*.dbmt")])
+
+
+def dump(x):
+    """Everything a node holds, recursively: class, offsets, text fields, children."""
+    if isinstance(x, n.Node):
+        offsets, children = n._plan(type(x))
+        out = [type(x).__name__, tuple(getattr(x, a) for a in offsets)]
+        for a in ("text", "kind", "name", "key", "op", "keyword", "placement", "code", "message",
+                  "quoted", "kind_word", "wildcard", "array"):
+            v = getattr(x, a, None)
+            if isinstance(v, (str, int, bool)):
+                out.append((a, v))
+        if isinstance(x, n.Mark):
+            out.append(tuple(x.bad_args))
+        out.extend(dump(getattr(x, a)) for a in children)
+        return tuple(out)
+    if isinstance(x, (list, tuple)):
+        return tuple(dump(v) for v in x)
+    if isinstance(x, dict):
+        return tuple((k, dump(v)) for k, v in x.items())
+    return x
+
+
+def whole(pf):
+    return (dump(pf.elements), dump(pf.marks), dump(pf.comments), dump(pf.errors),
+            [(c.start, c.end) for c in pf.chunks])
+
+
+PIECES = ["\n", "}", "{", "Table t {\n  id int [pk]\n}\n", "  x int [ref: > users.id]\n", "/* ", " */",
+          "'", "'''", "`", "[", "]", "Ref: a.b > c.d\n", "  %relation\n", "\n{\n", "Enum e {\n  a\n}",
+          "// c\n", "(", ")", " ", "x", "😀", "use * from './x'\n", "Table", "  %events_clone\n"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(SOURCES), st.lists(st.tuples(st.floats(0, 1), st.floats(0, 1), st.sampled_from(PIECES)),
+                                         min_size=1, max_size=6))
+def test_reparse_equals_fresh_parse(source, edits):
+    pf = parse_text(source)
+    text = source
+    for where, length, piece in edits:
+        at = int(where * len(text))
+        cut = int(length * min(40, len(text) - at)) if length > 0.5 else 0
+        text = text[:at] + piece + text[at + cut:]
+        pf = parse_text(text, previous=pf)
+        assert whole(pf) == whole(parse_text(text)), (at, cut, piece)
+
+
+@pytest.mark.parametrize("source", SOURCES[:20])
+def test_reparse_keeps_untouched_elements(source):
+    """Elements before the edit are the same objects; the ones after it are the same objects,
+    moved."""
+    pf = parse_text(source)
+    if len(pf.chunks) < 3:
+        return
+    middle = pf.chunks[len(pf.chunks) // 2]
+    before = [el for c in pf.chunks if c.end < middle.start - 1 for el in c.elements]
+    after = [el for c in pf.chunks if c.start > middle.end + 1 for el in c.elements]
+    text = source[:middle.start] + "// note\n" + source[middle.start:]
+    new = parse_text(text, previous=pf)
+    ids = {id(el) for el in new.elements}
+    assert all(id(el) in ids for el in before[:-1])
+    assert all(id(el) in ids for el in after)
+    assert whole(new) == whole(parse_text(text))
