@@ -158,15 +158,15 @@ def test_random_edits_match_a_fresh_load(tmp_path, seed):
     ("😀a😀", "😀b😀", (1, 2, 2)),
 ])
 def test_changed_span(old, new, span):
-    from dbmt.workspace import changed_span
+    from dbmt.syntax import changed_span
     assert changed_span(old, new) == span
     s, oe, ne = span
     assert old[:s] + new[s:ne] + old[oe:] == new
 
 
 def test_moving_an_element_relocates_other_files_without_rechecking_them(tmp_path):
-    """Lines added above a table shift it: files whose diagnostics point at it keep exact
-    related places without being re-checked."""
+    """Lines added above a table shift it: its own diagnostics and those of files pointing at
+    it keep exact places without being re-checked."""
     ws = make(tmp_path, {
         "a.dbmt": "Table users {\n  id int [pk]\n}\n",
         "b.dbmt": "Table users {\n  id int [pk]\n}\n",
@@ -177,6 +177,24 @@ def test_moving_an_element_relocates_other_files_without_rechecking_them(tmp_pat
     assert dup.code == "DBMT105" and dup.related[0].start == len("Table ")
     text = "// moved down\n\n" + (tmp_path / "a.dbmt").read_text()
     rechecked = ws.update_file(str(tmp_path / "a.dbmt"), text)
-    assert rechecked == {str(tmp_path / "a.dbmt")}
+    assert rechecked == set()  # a.dbmt's one element was kept by the re-parse, and moved
     (dup,) = ws.diagnostics_for(b)
     assert text[dup.related[0].start:dup.related[0].end] == "users"
+    (own,) = ws.diagnostics_for(str(tmp_path / "a.dbmt"))
+    assert text[own.start:own.end] == "users"
+
+
+def test_edit_in_one_element_rechecks_that_element_only(tmp_path):
+    """Units: an edit inside one table of a file re-checks that table (and what depends on its
+    names), not the file's other elements, whose diagnostics move with the text."""
+    ws = make(tmp_path, {"a.dbmt": "Table a {\n  x int [ref: > nope.id]\n}\n\nTable b {\n  y int [ref: > gone.id]\n}\n"})
+    a = str(tmp_path / "a.dbmt")
+    st = ws.files[a]
+    unit_b = [u for u in st.units.values() if "gone" in u.diagnostics[0].message][0]
+    diag_b = unit_b.diagnostics[0]
+    text = ws.text_of(a).replace("x int", "x int\n  z int")
+    ws.update_file(a, text)
+    st = ws.files[a]
+    assert unit_b in st.units.values() and unit_b.diagnostics[0] is diag_b  # kept, not re-checked
+    msgs = {d.message: text[d.start:d.end] for d in ws.diagnostics_for(a)}
+    assert msgs == {"unknown table 'nope'": "nope", "unknown table 'gone'": "gone"}

@@ -23,15 +23,17 @@ def load_rules() -> None:
     _loaded = True
 
 
-def run_rules(index, fm, config, cache: dict, decode_problem=None, store=None) -> tuple[list[Diagnostic], set[str]]:
+def run_rules(index, fm, config, cache: dict, decode_problem=None, store=None, chunk=None) -> tuple[list[Diagnostic], set[str]]:
+    """Every rule on one unit of a file: a chunk (one top-level element), or the whole file
+    when `chunk` is None. Returns its diagnostics and the names they depend on."""
     load_rules()
     from .context import Ctx
 
-    ctx = Ctx(index, fm, config, cache, store)
+    ctx = Ctx(index, fm, config, cache, store, chunk)
     if decode_problem is not None:
         off, reason = decode_problem
         ctx.report("DBMT001", reason, off, off + 1)
-    for err in fm.parsed.errors:
+    for err in (fm.parsed.errors if chunk is None else chunk.errors):
         ctx.report(err.code, err.message, err.start, err.end)
     index.recording = ctx.deps
     try:
@@ -40,6 +42,13 @@ def run_rules(index, fm, config, cache: dict, decode_problem=None, store=None) -
         index.recording = None
     ctx.out.sort(key=Diagnostic.sort_key)
     return ctx.out, ctx.deps
+
+
+def decode_diagnostic(config, path: str, problem) -> list[Diagnostic]:
+    """DBMT001 for a file that is not valid UTF-8: where, and why (none when DBMT001 is off)."""
+    off, reason = problem
+    severity = config.severity_of("DBMT001")
+    return [Diagnostic("DBMT001", severity, reason, path, off, off + 1)] if severity else []
 
 
 def _run(ctx, fm) -> None:
@@ -54,4 +63,4 @@ def _run(ctx, fm) -> None:
                 fm.path, 0, 0))
 
 
-__all__ = ["run_rules", "CODES"]
+__all__ = ["run_rules", "decode_diagnostic", "CODES"]

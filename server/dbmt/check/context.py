@@ -14,14 +14,30 @@ COLUMN_PROVIDERS: list = []
 
 
 class Ctx:
-    def __init__(self, index: Index, fm: FileModel, config, cache: dict, store=None):
+    """One check of one unit: a chunk of a file (a top-level element), or the whole file when
+    `chunk` is None. Rules report on `elements`, `defs` and `marks` (the unit's); they may read
+    the rest of the workspace, and every name they resolve becomes a dependency of the unit."""
+
+    def __init__(self, index: Index, fm: FileModel, config, cache: dict, store=None, chunk=None):
         from .facts import FactStore
         self.index = index
         self.fm = fm
         self.path = fm.path
         self.parsed = fm.parsed
         self.config = config
-        self.deps: set[str] = set()
+        self.chunk = chunk
+        if chunk is None:
+            self.elements, self.marks = fm.parsed.elements, fm.parsed.marks
+            self.start, self.end = 0, len(fm.parsed.text) + 1
+        else:
+            self.elements, self.marks = chunk.elements, chunk.marks
+            self.start, self.end = chunk.start, chunk.end + 1
+        mine = {id(el) for el in self.elements}
+        # The unit's definitions, the events tables its `%events_clone` marks generate included.
+        self.defs = [d for d in fm.defs if id(d.element) in mine
+                     or id(getattr(d.element, "generated_for", None)) in mine]
+        # What this file sees (its `use` lines, what they import) decides every lookup.
+        self.deps: set[str] = {f"scope:{fm.path}"}
         self.out: list[Diagnostic] = []
         # Shared across the files of one check run: per-enum analyses and the like.
         self.cache = cache
@@ -39,6 +55,10 @@ class Ctx:
 
     def depend(self, key: str) -> None:
         self.deps.add(key)
+
+    def here(self, path: str, offset: int) -> bool:
+        """Whether a place belongs to this unit (it reports on its own places only)."""
+        return path == self.path and self.start <= offset < self.end
 
     def memo(self, key: tuple, compute):
         """A value shared by the files of one check run. The dependencies recorded while
@@ -135,14 +155,18 @@ class Ctx:
         fm = self.index.files.get(path)
         return fm.parsed.lines.line_col(offset)[0] if fm else 0
 
-    def place(self, path: str, offset: int) -> str:
-        """A place for a message: `line 12` in this file, the file's workspace path elsewhere.
-        Messages never carry another file's line: that file may move under an edit without this
-        one being re-checked (related information carries the exact place)."""
-        if path == self.path:
-            return f"line {self.line_of(path, offset) + 1}"
+    def places(self, where) -> str:
+        """Other places for a message, from (path, offset) pairs: `in this file`, `in
+        shop/x.dbmt`. A message never carries a line: the text may move under an edit without
+        this unit being re-checked (related information carries the exact places)."""
         import os
-        return os.path.relpath(path, str(self.config.root)).replace(os.sep, "/")
+        here, files = False, set()
+        for path, _offset in where:
+            if path == self.path:
+                here = True
+            else:
+                files.add(os.path.relpath(path, str(self.config.root)).replace(os.sep, "/"))
+        return ", ".join((["in this file"] if here else []) + [f"in {f}" for f in sorted(files)])
 
 
 def _key_of_text(text: str) -> str:

@@ -192,7 +192,7 @@ def dbml_structure(ctx: Ctx) -> None:
     """Settings lists and element shapes that DBML rejects."""
     out = _Out(ctx)
     projects = []
-    for el in ctx.parsed.elements:
+    for el in ctx.elements:
         k = el.kind
         if k in ("table", "partial"):
             _table(ctx, out, el)
@@ -224,11 +224,16 @@ def dbml_structure(ctx: Ctx) -> None:
             check_settings(ctx, out, el.settings, STICKY, "Note", custom=True)
         elif k == "project":
             projects.append(el)
-    for p in projects[1:]:
-        at = p.name or p
-        out("DBMT001", "only one Project can exist in a file", at.start, at.end,
-            related=[(ctx.path, (projects[0].name or projects[0]).start, (projects[0].name or projects[0]).end,
-                      "the first Project")])
+    if projects:
+        # The other Projects of the file may be in other units: the file's Projects are signed.
+        ctx.depend(f"projects:{ctx.path}")
+        first = next(el for el in ctx.parsed.elements if el.kind == "project")
+        for p in projects:
+            if p is first:
+                continue
+            at = p.name or p
+            out("DBMT001", "only one Project can exist in a file", at.start, at.end,
+                related=[(ctx.path, (first.name or first).start, (first.name or first).end, "the first Project")])
 
 
 def _second_notes(out: _Out, el: n.Element, word: str) -> None:
@@ -403,8 +408,12 @@ def duplicate_relationships(ctx: Ctx) -> None:
     facts = _relationships(ctx)
     out = _Out(ctx)
     for pk in facts.slices_of(ctx.path):
+        if not any(ctx.here(ctx.path, e[1]) for e in facts.by_slice[pk][ctx.path][0]):
+            continue
         entries = facts.items(ctx, pk)
-        mine = [e for e in entries if e[0] == ctx.path]
+        mine = [e for e in entries if ctx.here(e[0], e[1])]
+        if not mine:
+            continue
         for end in pk:
             d = ctx.index.definition(end[0])
             if d is not None:
@@ -413,7 +422,7 @@ def duplicate_relationships(ctx: Ctx) -> None:
             continue
         for e in mine:
             others = [o for o in entries if o is not e]
-            where = ", ".join(sorted({ctx.place(o[0], o[1]) for o in others}))
-            out("DBMT105", f"relationship {e[3]} is defined more than once, with the same endpoints (also at {where})",
+            where = ctx.places((o[0], o[1]) for o in others)
+            out("DBMT105", f"relationship {e[3]} is defined more than once, with the same endpoints (also {where})",
                 e[1], e[2], related=[(o[0], o[1], o[2], f"relationship {o[3]} is also defined here") for o in others])
 

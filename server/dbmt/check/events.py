@@ -262,7 +262,7 @@ COLUMN_PROVIDERS.append(events_provider)
 def events_names(ctx: Ctx) -> None:
     if ctx.fm.is_dbml:
         return
-    own = [d for d in ctx.fm.defs if d.kind == "table" and getattr(d.element, "generated_for", None) is None]
+    own = [d for d in ctx.defs if d.kind == "table" and getattr(d.element, "generated_for", None) is None]
     for d in own:
         fb = for_base(ctx, d)
         if fb is None:
@@ -439,12 +439,12 @@ def _cycles(edges: list[tuple]) -> list[list[tuple]]:
 def events_dag(ctx: Ctx) -> None:
     if ctx.fm.is_dbml:
         return
-    if not any(valid_marks(el, "events_for") for el in ctx.parsed.elements if el.kind == "table"):
+    if not any(valid_marks(el, "events_for") for el in ctx.elements if el.kind == "table"):
         return  # cycles are reported on the references of `%events_for` tables: none here
     for cycle in event_cycles(ctx):
         shown = " → ".join([display(e[0]) for e in cycle] + [display(cycle[0][0])])
         for e in cycle:
-            if e[2] != ctx.path:
+            if not ctx.here(e[2], e[3]):
                 continue
             ctx.report("DBMT503", f"event cycle: {shown}", e[3], e[4],
                        related=[(o[2], o[3], o[4], f"{display(o[0])} references {display(o[1])}") for o in cycle if o is not e],
@@ -455,7 +455,7 @@ def events_dag(ctx: Ctx) -> None:
 def event_action(ctx: Ctx) -> None:
     if ctx.fm.is_dbml:
         return  # in plain DBML `EventAction` is an ordinary name
-    for d in ctx.fm.defs:
+    for d in ctx.defs:
         if d.kind != "enum" or d.key != "public.EventAction":
             continue
         names = [v.name.text for v in d.element.values]

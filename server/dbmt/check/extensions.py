@@ -18,6 +18,7 @@ from .context import COLUMN_PROVIDERS, Ctx, _key_of_text, display
 from .facts import refresh
 from .marks import ALL_EXTS, CONSTRAINT_MARKS, valid_marks
 from .registry import rule
+from .relations import top_level_refs
 
 try:  # the exact analysis lives in its own module
     from .constraints import ConstraintMark, analyze
@@ -165,8 +166,8 @@ def _claim_of_table(ctx: Ctx, el: n.Table) -> tuple[n.Mark, Definition, str] | N
 
 
 def _table_defs(ctx: Ctx):
-    by_el = {id(d.element): d for d in ctx.fm.defs if d.kind == "table"}
-    for el in ctx.parsed.elements:
+    by_el = {id(d.element): d for d in ctx.defs if d.kind == "table"}
+    for el in ctx.elements:
         if el.kind == "table" and id(el) in by_el:
             yield by_el[id(el)]
 
@@ -247,7 +248,7 @@ def completeness(ctx: Ctx) -> None:
     if ctx.fm.is_dbml:
         return
     # DBMT301: on the variants of this file's extension enums.
-    for d in ctx.fm.defs:
+    for d in ctx.defs:
         if d.kind != "enum" or not is_extension_enum(ctx, d):
             continue
         cl = claims_of(ctx, d)
@@ -282,7 +283,6 @@ def extension_table_shape(ctx: Ctx) -> None:
     """An extension table has a single-column primary key and knows nothing of its base."""
     if ctx.fm.is_dbml:
         return
-    top_refs = [rel for el in ctx.parsed.elements if el.kind == "ref" for rel in el.relationships]
     for d in _table_defs(ctx):
         got = _claim_of_table(ctx, d.element)
         if got is None:
@@ -308,16 +308,13 @@ def extension_table_shape(ctx: Ctx) -> None:
                     hit = supporter(s.ref.target.table)
                     if hit:
                         _report_311(ctx, d, e, s.ref.start, s.ref.end, hit)
-        for rel in top_refs:
-            for mine, other in ((rel.left, rel.right), (rel.right, rel.left)):
-                if mine.table is None or other.table is None:
-                    continue
-                t = ctx.table(mine.table)
-                if t is None or t.element is not d.element:
-                    continue
-                hit = supporter(other.table)
-                if hit:
-                    _report_311(ctx, d, e, rel.start, rel.end, hit)
+        # Top-level Refs of this file that join the table to a supporter.
+        for _own, other, other_def, rpath, rel in top_level_refs(ctx, d):
+            if rpath != ctx.path or other.table is None or other_def is None:
+                continue
+            hit = sup.get(id(other_def.element))
+            if hit:
+                _report_311(ctx, d, e, rel.start, rel.end, hit)
 
 
 def _report_311(ctx, d, e, start, end, hit):
@@ -333,7 +330,7 @@ def extension_validate(ctx: Ctx) -> None:
     """`%extension_validate` triggers are init, write, read; the mark needs `%extension`."""
     if ctx.fm.is_dbml:
         return
-    for el in ctx.parsed.elements:
+    for el in ctx.elements:
         if el.kind != "table":
             continue
         marks = valid_marks(el, "extension_validate")
@@ -450,7 +447,7 @@ def constraints(ctx: Ctx) -> None:
     """The constraint marks of this file's extension enums."""
     if ctx.fm.is_dbml:
         return
-    for d in ctx.fm.defs:
+    for d in ctx.defs:
         if d.kind != "enum":
             continue
         el = d.element

@@ -47,7 +47,7 @@ ALL_EXTS = "ALL_EXTS"
 
 def _element_marks(ctx: Ctx):
     """(mark, where it stands, owning element, owning column) for every mark of the file."""
-    for el in ctx.parsed.elements:
+    for el in ctx.elements:
         where = {"table": "table", "partial": "partial", "enum": "enum", "group": "group"}.get(el.kind)
         for mk in el.marks:
             yield mk, where, el, None
@@ -55,7 +55,7 @@ def _element_marks(ctx: Ctx):
             for col in el.columns:
                 for mk in col.marks:
                     yield mk, "column", el, col
-    for mk in ctx.parsed.marks:
+    for mk in ctx.marks:
         if mk.placement.startswith("misplaced"):
             yield mk, mk.placement.split(":", 1)[1] if ":" in mk.placement else "here", None, None
 
@@ -99,7 +99,7 @@ def mark_shapes(ctx: Ctx) -> None:
                 ctx.report("DBMT108", f"'{a.text}' is not a valid argument of '%{mk.name}' (expected {spec.describe})",
                            a.start, a.end, data={"mark": mk.name})
     # A table claims at most one variant.
-    for el in ctx.parsed.elements:
+    for el in ctx.elements:
         if el.kind == "table":
             claims = [m for m in el.marks if m.name == "extension_enum"]
             for extra in claims[1:]:
@@ -131,7 +131,7 @@ def mark_references(ctx: Ctx) -> None:
     variants of constraint marks."""
     if ctx.fm.is_dbml:
         return
-    for el in ctx.parsed.elements:
+    for el in ctx.elements:
         if el.kind == "table":
             for mk in valid_marks(el, "extension_enum"):
                 a = mk.args[0]

@@ -35,7 +35,7 @@ COLUMN_PROVIDERS.append(injected_columns)
 
 
 def _tables_of_file(ctx: Ctx):
-    for d in ctx.fm.defs:
+    for d in ctx.defs:
         if d.kind in ("table", "partial"):
             yield d
 
@@ -89,7 +89,7 @@ def references(ctx: Ctx) -> None:
                 if cname.text not in names:
                     ctx.report("DBMT102", f"index names column '{cname.text}', which table '{display(d.key)}' does not have",
                                cname.start, cname.end, data={"table": display(d.key), "column": cname.text})
-    for el in ctx.parsed.elements:
+    for el in ctx.elements:
         if el.kind == "ref":
             for rel in el.relationships:
                 check_endpoint(ctx, rel.left)
@@ -121,7 +121,7 @@ def duplicates(ctx: Ctx) -> None:
     """A name defined twice where one file sees both; columns, variants twice in one element."""
     idx = ctx.index
     ctx.depend("nouse:*")
-    for d in ctx.fm.defs:
+    for d in ctx.defs:
         if getattr(d.element, "generated_for", None) is not None:
             continue  # generated events tables: name clashes are DBMT501 (events rules)
         others = [o for o in ctx.lookup(d.kind, d.key) if o is not d]
@@ -139,12 +139,12 @@ def duplicates(ctx: Ctx) -> None:
         others = [o for o in others if getattr(o.element, "generated_for", None) is None]
         if others:
             word = DUP_WORDS[d.kind]
-            where = ", ".join(sorted({ctx.place(o.path, o.name_node.start) for o in others}))
-            ctx.report("DBMT105", f"{word} '{display(d.key)}' is defined more than once (also at {where})",
+            where = ctx.places((o.path, o.name_node.start) for o in others)
+            ctx.report("DBMT105", f"{word} '{display(d.key)}' is defined more than once (also {where})",
                        d.name_node.start, d.name_node.end,
                        related=[(o.path, o.name_node.start, o.name_node.end, f"{word} '{display(d.key)}' is also defined here") for o in others],
                        data={"kind": d.kind, "name": display(d.key)})
-    for el in ctx.parsed.elements:
+    for el in ctx.elements:
         if el.kind in ("table", "partial"):
             _dup_members(ctx, el, [c.name for c in el.columns], "column", f"table '{el.name.text if el.name else ''}'")
         elif el.kind == "enum":
@@ -170,8 +170,11 @@ def _dup_members(ctx: Ctx, el, names: list[n.Name], word: str, owner: str) -> No
 @rule("DBMT111")
 def imports(ctx: Ctx) -> None:
     """Every `use` names an existing file, and every imported name exists there."""
+    mine = {id(el) for el in ctx.elements}
     for imp in ctx.fm.imports:
         u = imp.use
+        if id(u) not in mine:
+            continue
         if imp.target is None:
             if imp.spec is None or imp.spec is u.specifiers[0]:
                 ctx.report("DBMT111", f"'{u.path.text}' names no .dbmt or .dbml file",

@@ -139,7 +139,7 @@ def referencing_columns(ctx: Ctx, d: Definition) -> dict[tuple[str, ...], list[t
 def relations(ctx: Ctx) -> None:
     if ctx.fm.is_dbml:
         return  # marks in .dbml files are DBMT110 and mean nothing else
-    for d in ctx.fm.defs:
+    for d in ctx.defs:
         if d.kind != "table":
             continue
         t: n.Table = d.element

@@ -102,7 +102,7 @@ def traits(ctx: Ctx) -> None:
         _one_group_rule(ctx)
         return
     # DBMT404: unknown access level, on the argument.
-    for el in ctx.parsed.elements:
+    for el in ctx.elements:
         if el.kind != "group":
             continue
         for mk in valid_marks(el, "access"):
@@ -113,7 +113,7 @@ def traits(ctx: Ctx) -> None:
                 hint = f" (did you mean '{close[0]}'?)" if close else ""
                 ctx.report("DBMT404", f"unknown access level '{a.text}'{hint}: expected one of {', '.join(ACCESS_LEVELS)}",
                            a.start, a.end, data={"level": a.text, "suggestion": close[0] if close else None})
-    for d in ctx.fm.defs:
+    for d in ctx.defs:
         if d.kind != "table":
             continue
         groups = groups_of(ctx, d)
@@ -184,7 +184,7 @@ def _check_type(ctx: Ctx, d: Definition, col, arg, g: Definition, members: list[
 def _one_group_rule(ctx: Ctx) -> None:
     """In a .dbml file, DBML's rule: a table belongs to one TableGroup. Reported on each listing
     of a table (in this file's groups) that another group also lists."""
-    for el in ctx.parsed.elements:
+    for el in ctx.elements:
         if el.kind != "group":
             continue
         for qn in el.tables:

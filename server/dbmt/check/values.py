@@ -48,7 +48,7 @@ def _defs_by_element(ctx: Ctx) -> dict[int, object]:
 def values(ctx: Ctx) -> None:
     """Defaults fit their types; backtick SQL parses; checks name columns of their table."""
     defs = None
-    for el in ctx.parsed.elements:
+    for el in ctx.elements:
         if el.kind not in ("table", "partial"):
             continue
         # The table's columns (declared, injected, generated) as a lower-case → names map,
@@ -285,7 +285,7 @@ def references_types(ctx: Ctx) -> None:
     Many-to-many (`<>`) is exempt: DBML turns it into a junction table whose columns copy
     each side's own type, so the two sides are never compared by the database."""
     defs = None
-    for el in ctx.parsed.elements:
+    for el in ctx.elements:
         if el.kind in ("table", "partial"):
             own = None
             for col in el.columns:

@@ -7,12 +7,13 @@ cache) and re-checks the files that depend on a name whose definition changed.
 
 from __future__ import annotations
 
+import bisect
 import gc
 import os
 from pathlib import Path
 
 from ..diagnostics import ERROR, Diagnostic, Related
-from ..syntax import changed_span, parse_text
+from ..syntax import parse_text
 from .config import Config, ConfigError, find_root, load_config
 from .files import discover, read_source
 from .index import FileModel, Index
@@ -23,16 +24,39 @@ __all__ = ["Workspace", "Config", "ConfigError", "discover", "read_source"]
 SCOPED_KEYS = ("refmention:", "groupmention:", "claims:", "supporters:", "events:")
 
 
+class Unit:
+    """One chunk of a file (a top-level element) as checked: its diagnostics and the names they
+    depend on. An edit re-checks the units it touched and the units whose names changed; the
+    others keep their diagnostics, moved with the text. The unit with no chunk holds what
+    belongs to the file as a whole (a decoding problem)."""
+
+    __slots__ = ("path", "chunk", "diagnostics", "deps", "points_into")
+
+    def __init__(self, path: str, chunk):
+        self.path = path
+        self.chunk = chunk
+        self.diagnostics: list[Diagnostic] = []
+        self.deps: set[str] = set()
+        self.points_into: set[str] = set()  # files (its own included) its related places are in
+
+
 class FileState:
-    __slots__ = ("path", "model", "decode_problem", "diagnostics", "deps", "points_into")
+    __slots__ = ("path", "model", "decode_problem", "units", "_diagnostics")
 
     def __init__(self, path: str, model: FileModel, decode_problem):
         self.path = path
         self.model = model
         self.decode_problem = decode_problem
-        self.diagnostics: list[Diagnostic] = []
-        self.deps: set[str] = set()
-        self.points_into: set[str] = set()  # other files its diagnostics' related places are in
+        self.units: dict[int, Unit] = {}  # id(chunk) → unit; 0 → the file's own unit
+        self._diagnostics: list[Diagnostic] | None = None
+
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        """Every unit's diagnostics, in order."""
+        if self._diagnostics is None:
+            self._diagnostics = sorted((d for u in self.units.values() for d in u.diagnostics),
+                                       key=Diagnostic.sort_key)
+        return self._diagnostics
 
 
 class Workspace:
@@ -92,23 +116,51 @@ class Workspace:
     # -- checking ---------------------------------------------------------------------------
     def check_all(self) -> None:
         self.run_cache = {}
-        for path in self.files:
-            self._check(path)
+        for st in self.files.values():
+            self._assign_units(st)
+            self._check_units(st.units.values())
 
-    def _check(self, path: str) -> None:
-        st = self.files[path]
-        for key in st.deps:
-            s = self.dependents.get(key)
-            if s is not None:
-                s.discard(path)
-        from ..check import run_rules  # the rule modules import the index: import them late
+    def _assign_units(self, st: FileState, reuse: dict[int, Unit] | None = None) -> list[Unit]:
+        """One unit per chunk of the file (taken over from `reuse` when its chunk was kept by
+        the re-parse); returns the new units, which have yet to be checked."""
+        fresh = []
+        units: dict[int, Unit] = {}
+        if st.decode_problem is not None:
+            units[0] = u = Unit(st.path, None)
+            fresh.append(u)
+        for chunk in st.model.parsed.chunks:
+            u = reuse.pop(id(chunk), None) if reuse else None
+            if u is None:
+                u = Unit(st.path, chunk)
+                fresh.append(u)
+            units[id(chunk)] = u
+        st.units = units
+        st._diagnostics = None
+        return fresh
 
-        diags, deps = run_rules(self.index, st.model, self.config, self.run_cache, st.decode_problem, self.facts)
-        st.diagnostics = diags
-        st.deps = deps
-        for key in deps:
-            self.dependents.setdefault(key, set()).add(path)
-        st.points_into = {r.path for d in diags for r in d.related if r.path != path}
+    def _forget_units(self, units) -> None:
+        for u in units:
+            for key in u.deps:
+                s = self.dependents.get(key)
+                if s is not None:
+                    s.discard(u)
+
+    def _check_units(self, units) -> None:
+        from ..check import decode_diagnostic, run_rules  # the rule modules import the index
+
+        for u in units:
+            st = self.files[u.path]
+            self._forget_units((u,))
+            if u.chunk is None:
+                diags, deps = decode_diagnostic(self.config, st.path, st.decode_problem), set()
+            else:
+                diags, deps = run_rules(self.index, st.model, self.config, self.run_cache, None, self.facts, u.chunk)
+            u.diagnostics = diags
+            u.deps = deps
+            for key in deps:
+                self.dependents.setdefault(key, set()).add(u)
+            u.points_into = {r.path for d in diags for r in d.related}
+            st._diagnostics = None
 
     # -- queries ----------------------------------------------------------------------------
     def all_diagnostics(self) -> dict[str, list[Diagnostic]]:
@@ -130,20 +182,27 @@ class Workspace:
         """Replace one file's text; returns the paths whose diagnostics were recomputed."""
         path = os.path.abspath(path)
         old = self.files.get(path)
-        # Other files' diagnostics point into this one: outside the changed stretch their places
-        # move with the text; a file pointing inside it is re-checked.
-        moved = self._relocate(path, old.model.parsed.text, text) if old is not None else set()
+        old_text = old.model.parsed.text if old is not None else None
         old_sigs = old.model.signatures if old else {}
         old_has_use = old.model.has_use if old else None
         if old is not None:
             self.index.remove(path, keep_slot=True)
+        # The re-parse keeps some chunks (moving those after the edit): note where they were.
+        before = [(c, c.start, c.end) for c in old.model.parsed.chunks] if old is not None else []
         fm = self._model(path, text, old.model if old is not None else None)
         fm.resolve_imports(self._exists)
         st = FileState(path, fm, None)
-        if old is not None:
-            st.deps = old.deps
         self.files[path] = st
         self.index.add(fm)
+        kept = dict(old.units) if old is not None else {}
+        to_check = self._assign_units(st, kept)
+        self._forget_units(kept.values())  # units whose chunks the edit replaced
+        # Diagnostics point into this file (its own and other files'): places in a kept chunk
+        # move with it; a unit with a place anywhere else is re-checked.
+        if old_text is not None and old_text != text:
+            now = {id(c) for c in fm.parsed.chunks}
+            kept = sorted((s, e, c.start - s) for c, s, e in before if id(c) in now)
+            to_check.extend(self._relocate(path, kept))
         changed = {k for k in set(old_sigs) | set(fm.signatures) if old_sigs.get(k) != fm.signatures.get(k)}
         if old_has_use != fm.has_use:
             changed.add("nouse:*")
@@ -154,35 +213,52 @@ class Workspace:
             for other in self.files.values():
                 if other.path != path and any(i.target is None for i in other.model.imports):
                     other.model.resolve_imports(self._exists)
-                    changed.add(f"imports-of:{other.path}")
-        return self._recheck(path, changed, moved)
+                    changed.add(f"scope:{other.path}")
+        return self._recheck(changed, to_check)
 
-    def _relocate(self, path: str, old_text: str, new_text: str) -> set[str]:
-        """Shift the related places other files' diagnostics have in `path` by the edit; the
-        files with a place inside the changed stretch are returned, to be re-checked."""
-        if old_text == new_text:
-            return set()
-        start, old_end, new_end = changed_span(old_text, new_text)
-        delta = new_end - old_end
-        overlapping = set()
+    def _relocate(self, path: str, kept: list[tuple[int, int, int]]) -> list[Unit]:
+        """Move the places diagnostics have in `path` after a re-parse that kept the chunks
+        `kept` ((old start, old end, shift), in order); returns the units with a place outside
+        them. Text outside the edit can change meaning (a `}` typed above it), so only a kept
+        chunk is known to mean what it meant."""
+        starts = [k[0] for k in kept]
+
+        def move(a: int, b: int):
+            i = bisect.bisect_right(starts, a) - 1
+            if i >= 0 and b <= kept[i][1]:
+                d = kept[i][2]
+                return a + d, b + d
+            return None
+
+        hit: list[Unit] = []
         for st in self.files.values():
-            if st.path == path or path not in st.points_into:
-                continue
-            for d in st.diagnostics:
-                if not any(r.path == path for r in d.related):
+            for u in st.units.values():
+                own = st.path == path and u.chunk is not None
+                if not own and path not in u.points_into:
                     continue
-                moved = []
-                for r in d.related:
-                    if r.path == path:
-                        if r.end <= start:
-                            pass
-                        elif r.start >= old_end:
-                            r = Related(r.path, r.start + delta, r.end + delta, r.message)
+                overlaps = False
+                for d in u.diagnostics:
+                    if own:
+                        got = move(d.start, d.end)
+                        if got is None:
+                            overlaps = True
                         else:
-                            overlapping.add(st.path)
-                    moved.append(r)
-                d.related = moved
-        return overlapping
+                            d.start, d.end = got
+                    if any(r.path == path for r in d.related):
+                        related = []
+                        for r in d.related:
+                            if r.path == path:
+                                got = move(r.start, r.end)
+                                if got is None:
+                                    overlaps = True
+                                else:
+                                    r = Related(r.path, got[0], got[1], r.message)
+                            related.append(r)
+                        d.related = related
+                if overlaps:
+                    hit.append(u)
+                st._diagnostics = None
+        return hit
 
     def remove_file(self, path: str) -> set[str]:
         path = os.path.abspath(path)
@@ -191,15 +267,16 @@ class Workspace:
             return set()
         self.index.remove(path)
         self.facts.forget(path)
+        self._forget_units(old.units.values())
         changed = set(old.model.signatures) | {"nouse:*"}
         for other in self.files.values():
             if any(i.target == path for i in other.model.imports):
                 other.model.resolve_imports(self._exists)
-                changed.add(f"imports-of:{other.path}")
-        return self._recheck(None, changed)
+                changed.add(f"scope:{other.path}")
+        return self._recheck(changed, [])
 
-    def _recheck(self, path: str | None, changed: set[str], also: set[str] = frozenset()) -> set[str]:
-        affected = ({path} if path else set()) | set(also)
+    def _recheck(self, changed: set[str], units: list[Unit]) -> set[str]:
+        """Check `units` and every unit that depends on a changed key; returns their files."""
         for key in list(changed):
             if key.startswith("exports:"):
                 # Files importing this one see a different set of names, and so does every
@@ -207,7 +284,6 @@ class Workspace:
                 target = key.split(":", 1)[1]
                 for other in self.files.values():
                     if any(i.target == target for i in other.model.imports):
-                        affected.add(other.path)
                         changed.add(f"scope:{other.path}")
                 changed.add("names:*")  # "did you mean" suggestions draw on every name
         for key in list(changed):
@@ -216,16 +292,16 @@ class Workspace:
                 st = self.files.get(key.split(":", 1)[1])
                 if st is not None:
                     changed.update(k for k in st.model.signatures if k.startswith(SCOPED_KEYS))
+        affected = {id(u): u for u in units}
         for key in changed:
-            affected |= self.dependents.get(key, set())
-            if key.startswith("imports-of:"):
-                affected.add(key.split(":", 1)[1])
-        affected = {p for p in affected if p in self.files}
+            for u in self.dependents.get(key, ()):
+                affected[id(u)] = u
+        live = [u for u in affected.values()
+                if u.path in self.files and self.files[u.path].units.get(id(u.chunk) if u.chunk is not None else 0) is u]
         self.facts.invalidate(changed)
         self.run_cache = {}
-        for p in affected:
-            self._check(p)
-        return affected
+        self._check_units(live)
+        return {u.path for u in live}
 
     # -- navigation ---------------------------------------------------------------------------
     def definition_at(self, path: str, offset: int):

@@ -140,6 +140,8 @@ class FileModel:
                         for ep in (rel.left, rel.right):
                             if ep.table is not None:
                                 sign_mention("refmention", ep.table, body)
+            if kind == "project":
+                sign(f"projects:{path}", body)  # DBML: one Project per file
             if kind == "group":
                 sign("groups:*", body)
                 for qn in el.tables:
