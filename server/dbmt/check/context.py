@@ -32,10 +32,11 @@ class Ctx:
         else:
             self.elements, self.marks = chunk.elements, chunk.marks
             self.start, self.end = chunk.start, chunk.end + 1
-        mine = {id(el) for el in self.elements}
         # The unit's definitions, the events tables its `%events_clone` marks generate included.
-        self.defs = [d for d in fm.defs if id(d.element) in mine
-                     or id(getattr(d.element, "generated_for", None)) in mine]
+        if chunk is None:
+            self.defs = fm.defs
+        else:
+            self.defs = [d for el in self.elements for d in fm.defs_of.get(id(el), ())]
         # What this file sees (its `use` lines, what they import) decides every lookup.
         self.deps: set[str] = {f"scope:{fm.path}"}
         self.out: list[Diagnostic] = []
@@ -55,6 +56,13 @@ class Ctx:
 
     def depend(self, key: str) -> None:
         self.deps.add(key)
+
+    def def_of(self, el) -> Definition | None:
+        """The definition a declared element of this file makes (None for a nameless one)."""
+        for d in self.fm.defs_of.get(id(el), ()):
+            if d.element is el:
+                return d
+        return None
 
     def here(self, path: str, offset: int) -> bool:
         """Whether a place belongs to this unit (it reports on its own places only)."""

@@ -180,13 +180,6 @@ def _enum_typed(ctx: Ctx, col: n.Column) -> bool:
     return t is not None and not t.array and t.args is None and ctx.enum(t.qname) is not None
 
 
-def _def_of(ctx: Ctx, el: n.Element):
-    for d in ctx.fm.defs:
-        if d.element is el:
-            return d
-    return None
-
-
 @rule("DBMT001")
 def dbml_structure(ctx: Ctx) -> None:
     """Settings lists and element shapes that DBML rejects."""
@@ -270,7 +263,7 @@ def _table(ctx: Ctx, out: _Out, t: n.Table) -> None:
                         out("DBMT001", f"the two endpoints of this reference are the same column '{col.name.text}'",
                             s.start, s.end)
         return
-    d = _def_of(ctx, t)
+    d = ctx.def_of(t)
     if d is None:
         return
     cols = ctx.columns(d)
@@ -407,9 +400,8 @@ def duplicate_relationships(ctx: Ctx) -> None:
     of them: a reader depends on both tables and on the Refs that mention them."""
     facts = _relationships(ctx)
     out = _Out(ctx)
-    for pk in facts.slices_of(ctx.path):
-        if not any(ctx.here(ctx.path, e[1]) for e in facts.by_slice[pk][ctx.path][0]):
-            continue
+    part = facts.parts.get(ctx.path)
+    for pk in (part.slices_between(lambda e: e[1], ctx.start, ctx.end) if part is not None else ()):
         entries = facts.items(ctx, pk)
         mine = [e for e in entries if ctx.here(e[0], e[1])]
         if not mine:

@@ -14,12 +14,24 @@ from __future__ import annotations
 
 
 class Part:
-    __slots__ = ("model", "slices", "deps")
+    __slots__ = ("model", "slices", "deps", "_by_offset")
 
     def __init__(self, model, slices: dict, deps: set[str]):
         self.model = model      # the FileModel it was computed from
         self.slices = slices    # slice id → (items, deps)
         self.deps = deps        # every name any of its slices resolved
+        self._by_offset = None
+
+    def slices_between(self, offset_of, start: int, end: int) -> list:
+        """The slices with an item whose offset (`offset_of(item)`) lies in [start, end), in
+        offset order: what one unit of the file contributed (bisected, not scanned)."""
+        if self._by_offset is None:
+            self._by_offset = sorted((offset_of(item), i, sid) for i, (sid, (items, _d)) in enumerate(self.slices.items())
+                                     if sid is not None for item in items)
+        import bisect
+        lo = bisect.bisect_left(self._by_offset, (start,))
+        hi = bisect.bisect_left(self._by_offset, (end,))
+        return list(dict.fromkeys(sid for _o, _i, sid in self._by_offset[lo:hi]))
 
 
 class Facts:

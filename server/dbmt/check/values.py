@@ -40,14 +40,9 @@ def _shown(v: n.Value) -> str:
     return v.text
 
 
-def _defs_by_element(ctx: Ctx) -> dict[int, object]:
-    return {id(d.element): d for d in ctx.fm.defs if d.kind in ("table", "partial")}
-
-
 @rule("DBMT601", "DBMT602", "DBMT603", "DBMT604")
 def values(ctx: Ctx) -> None:
     """Defaults fit their types; backtick SQL parses; checks name columns of their table."""
-    defs = None
     for el in ctx.elements:
         if el.kind not in ("table", "partial"):
             continue
@@ -56,11 +51,9 @@ def values(ctx: Ctx) -> None:
         colnames: dict[str, set[str]] | None = None
 
         def known_columns() -> dict[str, set[str]] | None:
-            nonlocal colnames, defs
+            nonlocal colnames
             if colnames is None:
-                if defs is None:
-                    defs = _defs_by_element(ctx)
-                d = defs.get(id(el))
+                d = ctx.def_of(el)
                 if d is None:
                     return None
                 colnames = {}
@@ -284,7 +277,6 @@ def references_types(ctx: Ctx) -> None:
 
     Many-to-many (`<>`) is exempt: DBML turns it into a junction table whose columns copy
     each side's own type, so the two sides are never compared by the database."""
-    defs = None
     for el in ctx.elements:
         if el.kind in ("table", "partial"):
             own = None
@@ -294,9 +286,7 @@ def references_types(ctx: Ctx) -> None:
                             or s.ref.op == "<>"):
                         continue
                     if own is None:
-                        if defs is None:
-                            defs = _defs_by_element(ctx)
-                        own = defs.get(id(el))
+                        own = ctx.def_of(el)
                         if own is None:
                             break
                     d, cols = _resolve(ctx, s.ref.target, own)

@@ -176,6 +176,11 @@ class FileModel:
                 elif mk.name in ("events_clone", "events_for"):
                     sign("events:*", f"{owner}{text[mk.start:mk.end]}")
         self.signatures: dict[str, str] = {k: "\x00".join(v) for k, v in sigs.items()}
+        # Element → its definitions (a table and the events table its mark generates).
+        self.defs_of: dict[int, list[Definition]] = {}
+        for d in self.defs:
+            owner = d.element if getattr(d.element, "generated_for", None) is None else d.element.generated_for
+            self.defs_of.setdefault(id(owner), []).append(d)
         self.signatures[f"exports:{path}"] = ",".join(sorted(f"{d.kind}:{d.key}" for d in self.defs))
 
     def resolve_imports(self, exists) -> None:
