@@ -420,39 +420,48 @@ def _plan(cls: type) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 def shift(node: Node, delta: int, seen: set[int] | None = None) -> None:
     """Move a node and everything under it by `delta` characters. Some nodes have two parents
-    (a mark is in its element's and its column's lists, a Records element's name is its
-    records' table): `seen` moves each once, also across calls."""
-    _shift(node, delta, set() if seen is None else seen)
+    (a mark is in its column's list and its chunk's, a Records element's name is its records'
+    table): `seen` moves each once, also across calls."""
+    _shifter(type(node))(node, delta, set() if seen is None else seen)
 
 
-def _shift(x: Node, d: int, seen: set[int]) -> None:
-    i = id(x)
-    if i in seen:
-        return
-    seen.add(i)
-    cls = type(x)
-    if cls is Mark and x.bad_args:
-        x.bad_args = [(s + d, e + d, t) for s, e, t in x.bad_args]
-    plan = _PLANS.get(cls) or _plan(cls)
-    for a in plan[0]:
-        setattr(x, a, getattr(x, a) + d)
-    for a in plan[1]:
-        v = getattr(x, a)
-        if v is None:
-            continue
-        t = type(v)
-        if t is list or t is tuple:
-            _shift_all(v, d, seen)
-        elif t is dict:
-            _shift_all(list(v.values()), d, seen)
-        elif t is not str and t is not int:
-            _shift(v, d, seen)
+_SHIFTERS: dict[type, object] = {}
+
+
+def _shifter(cls: type):
+    """A function moving one node class, generated from its slots: direct attribute access,
+    no per-node reflection (a 2 MB file's nodes move in tens of milliseconds)."""
+    f = _SHIFTERS.get(cls)
+    if f is not None:
+        return f
+    offsets, children = _plan(cls)
+    body = []
+    if cls in (Mark, QualifiedName):
+        body += ["    if id(x) in seen:", "        return", "    seen.add(id(x))"]
+    if cls is Mark:
+        body += ["    if x.bad_args:", "        x.bad_args = [(s + d, e + d, t) for s, e, t in x.bad_args]"]
+    body += [f"    x.{a} += d" for a in offsets]
+    for a in children:
+        body += [f"    v = x.{a}",
+                 "    if v is not None:",
+                 "        t = v.__class__",
+                 "        if t is list or t is tuple or t is dict:",
+                 "            _shift_all(v.values() if t is dict else v, d, seen)",
+                 "        elif t is not str and t is not int:",
+                 "            (_SHIFTERS.get(t) or _shifter(t))(v, d, seen)"]
+    src = "def shift_node(x, d, seen):\n" + ("\n".join(body) if body else "    pass") + "\n"
+    scope = {"_SHIFTERS": _SHIFTERS, "_shifter": _shifter, "_shift_all": _shift_all}
+    exec(compile(src, f"<shift {cls.__name__}>", "exec"), scope)
+    f = _SHIFTERS[cls] = scope["shift_node"]
+    return f
 
 
 def _shift_all(items, d: int, seen: set[int]) -> None:
     for y in items:
-        t = type(y)
+        if y is None:
+            continue
+        t = y.__class__
         if t is list or t is tuple:
             _shift_all(y, d, seen)
-        elif y is not None and t is not str and t is not int:
-            _shift(y, d, seen)
+        elif t is not str and t is not int:
+            (_SHIFTERS.get(t) or _shifter(t))(y, d, seen)
