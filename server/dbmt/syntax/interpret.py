@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import re
 
-from lark import Token
-
 from . import nodes as n
-from .generic import Block, Group, Line, item_end, item_start
+from .generic import Block, Group, Line, Token
 
 MARK_NAME_RE = re.compile(r"%([a-z_][a-z0-9_]*)")
 MARK_ARG_RE = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"|[^\s]+")
@@ -80,10 +78,10 @@ class Interpreter:
 
     # -- positions and errors ------------------------------------------------------------
     def s(self, item) -> int:
-        return item_start(item) + self.base
+        return item.start + self.base
 
     def e(self, item) -> int:
-        return item_end(item) + self.base
+        return item.end + self.base
 
     def error(self, message: str, start_item, end_item=None) -> None:
         end_item = start_item if end_item is None else end_item
