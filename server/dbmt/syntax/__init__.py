@@ -1,21 +1,22 @@
 """Text → syntax model: chunking, cached LALR parses per element, interpretation, positions.
 
-`parse_text` is the one entry point. Each top-level element is parsed alone and its generic
-parse is cached by the element's text, so re-parsing a big file after an edit only runs the
-parser on the elements whose text changed (the others are re-interpreted at their new offsets).
+`parse_text` parses one file, `parse_files` many (on two cores when there is enough text, see
+parallel.py). Each top-level element is parsed alone and its generic parse is cached by the
+element's text, so re-parsing a big file after an edit only runs the parser on the elements
+whose text changed (the others are re-interpreted at their new offsets).
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
 
-from . import nodes
+from . import nodes, parallel
 from .blocks import split_chunks
 from .generic import ChunkParse, parse_chunk
 from .interpret import FileSyntax, Interpreter
 from .positions import LineIndex
 
-__all__ = ["ParsedFile", "parse_text", "nodes", "LineIndex"]
+__all__ = ["ParsedFile", "parse_text", "parse_files", "nodes", "LineIndex"]
 
 
 class ChunkCache:
@@ -35,10 +36,13 @@ class ChunkCache:
             return cp
         self.misses += 1
         cp = parse_chunk(chunk)
+        self.put(chunk, cp)
+        return cp
+
+    def put(self, chunk: str, cp: ChunkParse) -> None:
         self.data[chunk] = cp
         if len(self.data) > self.capacity:
             self.data.popitem(last=False)
-        return cp
 
 
 DEFAULT_CACHE = ChunkCache()
@@ -65,10 +69,30 @@ class ParsedFile:
 
 
 def parse_text(text: str, cache: ChunkCache | None = DEFAULT_CACHE) -> ParsedFile:
+    spans = split_chunks(text)
+    if cache is None:
+        cps = [parse_chunk(text[s:e]) for s, e in spans]
+    else:
+        cps = [cache.get(text[s:e]) for s, e in spans]
+    return _interpret(text, spans, cps)
+
+
+def parse_files(texts: list[str], cache: ChunkCache | None = DEFAULT_CACHE,
+                parallel_min_chars: int | None = None) -> list[ParsedFile]:
+    """parse_text of each text, on two cores when they hold at least parallel_min_chars
+    characters (default parallel.PARALLEL_MIN_CHARS); the results are the same either way."""
+    if parallel_min_chars is None:
+        parallel_min_chars = parallel.PARALLEL_MIN_CHARS
+    if len(texts) > 1 and sum(len(t) for t in texts) >= parallel_min_chars:
+        method = parallel.start_method()
+        if method is not None:
+            return parallel.parse_in_parallel(texts, lambda t: parse_text(t, cache), _interpret, cache, method)
+    return [parse_text(t, cache) for t in texts]
+
+
+def _interpret(text: str, spans: list[tuple[int, int]], cps: list[ChunkParse]) -> ParsedFile:
     out = FileSyntax()
-    for start, end in split_chunks(text):
-        chunk = text[start:end]
-        cp = cache.get(chunk) if cache is not None else parse_chunk(chunk)
+    for (start, _), cp in zip(spans, cps):
         for s, e, msg in cp.errors:
             out.errors.append(nodes.SyntaxError_("DBMT001", msg, start + s, start + e))
         for ctext, s, e in cp.comments:

@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 
 from ..diagnostics import ERROR, Diagnostic
-from ..syntax import parse_text
+from ..syntax import parse_files, parse_text
 from .config import Config, ConfigError, find_root, load_config
 from .files import discover, read_source
 from .index import FileModel, Index
@@ -53,9 +53,10 @@ class Workspace:
         was_enabled = gc.isenabled()
         gc.disable()
         try:
-            for p in (paths if paths is not None else discover(root, config)):
-                text, problem = read_source(p)
-                ws._load(os.path.abspath(p), text, problem)
+            sources = [(os.path.abspath(p), *read_source(p)) for p in (paths if paths is not None else discover(root, config))]
+            parsed = parse_files([text for _, text, _ in sources])
+            for (path, text, problem), pf in zip(sources, parsed):
+                ws._load(path, text, problem, pf)
             ws._resolve_all()
             ws.check_all()
         finally:
@@ -64,11 +65,11 @@ class Workspace:
                 gc.freeze()
         return ws
 
-    def _model(self, path: str, text: str) -> FileModel:
-        return FileModel(path, parse_text(text), path.endswith(".dbml"))
+    def _model(self, path: str, text: str, parsed=None) -> FileModel:
+        return FileModel(path, parsed if parsed is not None else parse_text(text), path.endswith(".dbml"))
 
-    def _load(self, path: str, text: str, problem=None) -> None:
-        fm = self._model(path, text)
+    def _load(self, path: str, text: str, problem=None, parsed=None) -> None:
+        fm = self._model(path, text, parsed)
         self.files[path] = FileState(path, fm, problem)
         self.index.add(fm)
 

@@ -1,0 +1,212 @@
+"""Parsing many files on two cores: a forked worker parses a share of them and sends the results.
+
+A cold load of a big workspace is mostly parsing, and parsing one file needs nothing from
+another. The worker splits and parses its files (the generic parse, exactly what the chunk
+cache holds) and sends them in batches, encoded as plain tuples, lists, strings and ints, which
+`marshal` writes and reads in C. Meanwhile this process parses and interprets the rest, then
+decodes the worker's batches, caches their chunks and interprets them. Interpretation stays
+here: its typed nodes are many small objects that cost more to send than to build (measured on
+the 2 MB benchmark workspace: pickling the typed nodes 0.48 s, unpickling 0.14 s; the generic
+parse encodes in 0.05 s, marshals in 0.05 s, and reads back in 0.03 s + 0.06 s to rebuild).
+
+Results are the serial ones: the same chunk parses (the driver is deterministic and a chunk's
+parse depends only on its text) interpreted in the same order. If the worker cannot be started
+or dies, the files it did not deliver are parsed here.
+"""
+
+from __future__ import annotations
+
+import gc
+import marshal
+import multiprocessing
+import os
+import threading
+
+from .blocks import split_chunks
+from .generic import Block, ChunkParse, Group, Line, Token, driver, parse_chunk
+
+# Below this many characters a worker costs more than it saves (fork, transfer, rebuild);
+# measured on generated workspaces, see docs/architecture.md.
+PARALLEL_MIN_CHARS = 300_000
+# The worker's share of the characters: this process also interprets every file and rebuilds
+# the worker's trees, so the worker takes the larger part of the parsing.
+WORKER_SHARE = 0.75
+BATCH_CHARS = 100_000
+
+
+def usable_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def start_method() -> str | None:
+    """fork where the platform has it and no other thread runs (forking a threaded process can
+    copy a held lock); spawn elsewhere; None when a worker cannot help."""
+    if usable_cpus() < 2:
+        return None
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return "fork"
+    return "spawn" if "spawn" in methods else None
+
+
+# -- the transfer format -------------------------------------------------------------------
+# token → (type, value, start, end); group → ((kind, start, end), items); block → (start, end,
+# lines); line → (items, block or None, after, start, end); chunk → (lines, comments, errors).
+
+def _enc_item(x):
+    if type(x) is Token:
+        return (x.type, x.value, x.start, x.end)
+    return ((x.kind, x.start, x.end), [_enc_item(i) for i in x.items])
+
+
+def _enc_line(ln: Line):
+    b = ln.block
+    return ([_enc_item(i) for i in ln.items],
+            None if b is None else (b.start, b.end, [_enc_line(x) for x in b.lines]),
+            [_enc_item(i) for i in ln.after] if ln.after else [], ln.start, ln.end)
+
+
+def encode_chunk(cp: ChunkParse):
+    return ([_enc_line(ln) for ln in cp.lines], cp.comments, cp.errors)
+
+
+def _dec_item(x):
+    if len(x) == 4:
+        return Token(*x)
+    (kind, start, end), items = x
+    return Group(kind, start, end, [_dec_item(i) for i in items])
+
+
+def _dec_line(x):
+    items, b, after, start, end = x
+    return Line([_dec_item(i) for i in items],
+                None if b is None else Block(b[0], b[1], [_dec_line(y) for y in b[2]]),
+                [_dec_item(i) for i in after], start, end)
+
+
+def decode_chunk(x) -> ChunkParse:
+    lines, comments, errors = x
+    return ChunkParse([_dec_line(ln) for ln in lines], comments, errors)
+
+
+# -- sharing the work -------------------------------------------------------------------------
+# The files are claimed from both ends of the list: the worker takes them from the front, this
+# process from the back, until they meet. Neither side has to guess the other's speed (this
+# process also rebuilds and interprets the worker's files; the other core may be busy).
+
+def _claim(ends, front: bool) -> int | None:
+    with ends.get_lock():
+        lo, hi = ends[0], ends[1]
+        if lo >= hi:
+            return None
+        if front:
+            ends[0] = lo + 1
+            return lo
+        ends[1] = hi - 1
+        return hi - 1
+
+
+def _work(conn, ends, texts: list[str], batch_chars: int) -> None:
+    """Claim files from the front, split and parse them; send batches of [(file number,
+    spans, encoded chunks)], then None."""
+    gc.disable()  # short-lived and allocation-heavy, like the load it helps
+    try:
+        batch, size = [], 0
+        while (i := _claim(ends, front=True)) is not None:
+            text = texts[i]
+            spans = split_chunks(text)
+            batch.append((i, spans, [encode_chunk(parse_chunk(text[s:e])) for s, e in spans]))
+            size += len(text)
+            if size >= batch_chars:
+                conn.send_bytes(marshal.dumps(batch))
+                batch, size = [], 0
+        if batch:
+            conn.send_bytes(marshal.dumps(batch))
+        conn.send_bytes(_END)
+    finally:
+        conn.close()
+
+
+def parse_in_parallel(texts: list[str], parse_here, assemble, cache, method: str) -> list:
+    """parse_here(text) → result for the files this process parses itself; assemble(text,
+    spans, chunk parses) → result for the worker's. Results in the order of `texts`."""
+    if method == "fork":
+        driver()  # build the parse table once, before the worker inherits this process
+    ctx = multiprocessing.get_context(method)
+    ends = ctx.Array("q", [0, len(texts)])
+    receiver, sender = ctx.Pipe(duplex=False)
+    # Small batches keep the tail short: the last one is rebuilt after the worker is done.
+    batch_chars = max(4_000, min(BATCH_CHARS, sum(map(len, texts)) // 32))
+    proc = ctx.Process(target=_work, args=(sender, ends, texts, batch_chars), daemon=True)
+    try:
+        proc.start()
+    except OSError:
+        return [parse_here(t) for t in texts]
+    sender.close()
+    # A thread reads the batches as they come, so the worker never waits on a full pipe.
+    payloads: list = []
+    arrived = threading.Condition()
+
+    def read() -> None:
+        try:
+            while True:
+                data = receiver.recv_bytes()
+                with arrived:
+                    payloads.append(data)
+                    arrived.notify()
+                if data == _END:
+                    return
+        except (EOFError, OSError):
+            with arrived:
+                payloads.append(None)  # the worker died: what it did not send is parsed here
+                arrived.notify()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    results: list = [None] * len(texts)
+
+    def rebuild(data: bytes) -> None:
+        for i, spans, chunks in marshal.loads(data):
+            text = texts[i]
+            cps = []
+            for (s, e), enc in zip(spans, chunks):
+                cp = decode_chunk(enc)
+                if cache is not None:
+                    cache.put(text[s:e], cp)
+                cps.append(cp)
+            results[i] = assemble(text, spans, cps)
+
+    done = 0  # payloads handled
+    finished = False
+    while not finished:
+        # Rebuild what has arrived first; parse one of our own files when nothing has.
+        with arrived:
+            ready = payloads[done:]
+        for data in ready:
+            done += 1
+            if data is None or data == _END:
+                finished = True
+                break
+            rebuild(data)
+        if finished or ready:
+            continue
+        i = _claim(ends, front=False)
+        if i is not None:
+            results[i] = parse_here(texts[i])
+            continue
+        with arrived:
+            while len(payloads) == done:
+                arrived.wait()
+    reader.join()
+    receiver.close()
+    proc.join()
+    for i, r in enumerate(results):
+        if r is None:  # claimed by a worker that died before sending it
+            results[i] = parse_here(texts[i])
+    return results
+
+
+_END = marshal.dumps(None)
