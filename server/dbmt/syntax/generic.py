@@ -426,12 +426,15 @@ def parse_chunk(chunk: str, parse=None) -> ChunkParse:
         except ParseError as e:
             text, appended = _repair(text, chunk, e.token, errors, appended)
             continue
-        comments = [(m.group(), m.start(), m.end()) for m in SCAN_RE.finditer(chunk)
-                    if m.group()[:2] in ("//", "/*")]
+        comments = _comments(chunk) if "/" in chunk else []
         for t in bad:
             errors.append((t.start, t.end, _bad_char_message(t.value)))
         return ChunkParse(lines, comments, errors)
     return ChunkParse([], [], errors)  # pragma: no cover - unreachable: every round repairs
+
+
+def _comments(chunk: str) -> list[tuple[str, int, int]]:
+    return [(m.group(), m.start(), m.end()) for m in SCAN_RE.finditer(chunk) if m.group()[:2] in ("//", "/*")]
 
 
 def _bad_char_message(c: str) -> str:
