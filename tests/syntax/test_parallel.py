@@ -64,6 +64,7 @@ def fixture_workspaces() -> list[Path]:
 
 def open_ws(root: Path, min_chars: int, monkeypatch) -> Workspace:
     monkeypatch.setattr(parallel, "PARALLEL_MIN_CHARS", min_chars)
+    monkeypatch.setattr(parallel, "SPAWN_MIN_CHARS", min_chars)
     syntax.DEFAULT_CACHE.data.clear()  # parse everything again, in the worker too
     return Workspace.open(root, config=Config(root=root))
 

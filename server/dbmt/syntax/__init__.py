@@ -80,12 +80,13 @@ def parse_text(text: str, cache: ChunkCache | None = DEFAULT_CACHE) -> ParsedFil
 def parse_files(texts: list[str], cache: ChunkCache | None = DEFAULT_CACHE,
                 parallel_min_chars: int | None = None) -> list[ParsedFile]:
     """parse_text of each text, on two cores when they hold at least parallel_min_chars
-    characters (default parallel.PARALLEL_MIN_CHARS); the results are the same either way."""
-    if parallel_min_chars is None:
-        parallel_min_chars = parallel.PARALLEL_MIN_CHARS
-    if len(texts) > 1 and sum(len(t) for t in texts) >= parallel_min_chars:
-        method = parallel.start_method()
-        if method is not None:
+    characters (default: parallel.PARALLEL_MIN_CHARS with a forked worker, SPAWN_MIN_CHARS
+    with a spawned one); the results are the same either way."""
+    method = parallel.start_method() if len(texts) > 1 else None
+    if method is not None:
+        if parallel_min_chars is None:
+            parallel_min_chars = parallel.PARALLEL_MIN_CHARS if method == "fork" else parallel.SPAWN_MIN_CHARS
+        if sum(len(t) for t in texts) >= parallel_min_chars:
             return parallel.parse_in_parallel(texts, lambda t: parse_text(t, cache), _interpret, cache, method)
     return [parse_text(t, cache) for t in texts]
 

@@ -1,13 +1,19 @@
-"""Parsing many files on two cores: a forked worker parses a share of them and sends the results.
+"""Parsing many files on two cores: a worker process parses some of them and sends the results.
 
 A cold load of a big workspace is mostly parsing, and parsing one file needs nothing from
-another. The worker splits and parses its files (the generic parse, exactly what the chunk
-cache holds) and sends them in batches, encoded as plain tuples, lists, strings and ints, which
-`marshal` writes and reads in C. Meanwhile this process parses and interprets the rest, then
-decodes the worker's batches, caches their chunks and interprets them. Interpretation stays
-here: its typed nodes are many small objects that cost more to send than to build (measured on
-the 2 MB benchmark workspace: pickling the typed nodes 0.48 s, unpickling 0.14 s; the generic
-parse encodes in 0.05 s, marshals in 0.05 s, and reads back in 0.03 s + 0.06 s to rebuild).
+another. Files are claimed from both ends of the list: the worker takes them from the front,
+splits and parses them (the generic parse, exactly what the chunk cache holds) and sends them
+in batches encoded as plain tuples, lists, strings and ints, which `marshal` writes and reads in
+C. This process takes files from the back and parses and interprets them; whenever a batch has
+arrived it rebuilds it, caches its chunks and interprets them. Neither side guesses the other's
+speed, so a busy core costs the balance nothing.
+
+Interpretation stays here: its typed nodes are many small objects that cost more to send than
+to build. Measured on the 2 MB benchmark workspace: pickling the typed nodes 0.48 s and
+unpickling them 0.14 s, against 0.06 s + 0.06 s to encode and marshal the generic parse and
+0.04 s + 0.08 s to read it back and rebuild it. With the typed nodes the worker would have been
+the bottleneck (parse + interpret + pickle, 1.2 s per 2 MB); with the generic parse the two
+processes balance at about 70/30 and `parse_files` takes 0.45 s instead of 0.65 s.
 
 Results are the serial ones: the same chunk parses (the driver is deterministic and a chunk's
 parse depends only on its text) interpreted in the same order. If the worker cannot be started
@@ -25,13 +31,16 @@ import threading
 from .blocks import split_chunks
 from .generic import Block, ChunkParse, Group, Line, Token, driver, parse_chunk
 
-# Below this many characters a worker costs more than it saves (fork, transfer, rebuild);
-# measured on generated workspaces, see docs/architecture.md.
+# Below this many characters a worker costs more than it saves. Measured on generated
+# workspaces (2 idle cores, parse_files with a cold chunk cache, serial → parallel): 46 KB
+# 15 → 25 ms, 109 KB 35 → 28 ms, 288 KB 94 → 71 ms, 949 KB 319 → 227 ms, 1.96 MB 652 → 450 ms.
+# With the other core busy the worker only pays off near 2 MB (288 KB: 95 → 122 ms), hence a
+# margin above the idle break-even (~80 KB). A spawned worker first imports dbmt and builds the
+# parse table (~0.15 s): 949 KB 314 → 321 ms, 1.96 MB 652 → 537 ms.
 PARALLEL_MIN_CHARS = 300_000
-# The worker's share of the characters: this process also interprets every file and rebuilds
-# the worker's trees, so the worker takes the larger part of the parsing.
-WORKER_SHARE = 0.75
-BATCH_CHARS = 100_000
+SPAWN_MIN_CHARS = 1_500_000
+BATCH_CHARS = 100_000  # ~300 KB marshalled
+PIPE_BYTES = 1 << 20
 
 
 def usable_cpus() -> int:
@@ -130,6 +139,16 @@ def _work(conn, ends, texts: list[str], batch_chars: int) -> None:
         conn.close()
 
 
+def _widen(conn) -> None:
+    """Let a pipe hold several batches, so the worker does not wait for this process to read
+    (Linux; elsewhere the default buffer only makes the worker wait more)."""
+    try:
+        import fcntl
+        fcntl.fcntl(conn.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+    except (ImportError, AttributeError, OSError):
+        pass
+
+
 def parse_in_parallel(texts: list[str], parse_here, assemble, cache, method: str) -> list:
     """parse_here(text) → result for the files this process parses itself; assemble(text,
     spans, chunk parses) → result for the worker's. Results in the order of `texts`."""
@@ -138,6 +157,7 @@ def parse_in_parallel(texts: list[str], parse_here, assemble, cache, method: str
     ctx = multiprocessing.get_context(method)
     ends = ctx.Array("q", [0, len(texts)])
     receiver, sender = ctx.Pipe(duplex=False)
+    _widen(receiver)
     # Small batches keep the tail short: the last one is rebuilt after the worker is done.
     batch_chars = max(4_000, min(BATCH_CHARS, sum(map(len, texts)) // 32))
     proc = ctx.Process(target=_work, args=(sender, ends, texts, batch_chars), daemon=True)
@@ -146,26 +166,6 @@ def parse_in_parallel(texts: list[str], parse_here, assemble, cache, method: str
     except OSError:
         return [parse_here(t) for t in texts]
     sender.close()
-    # A thread reads the batches as they come, so the worker never waits on a full pipe.
-    payloads: list = []
-    arrived = threading.Condition()
-
-    def read() -> None:
-        try:
-            while True:
-                data = receiver.recv_bytes()
-                with arrived:
-                    payloads.append(data)
-                    arrived.notify()
-                if data == _END:
-                    return
-        except (EOFError, OSError):
-            with arrived:
-                payloads.append(None)  # the worker died: what it did not send is parsed here
-                arrived.notify()
-
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
     results: list = [None] * len(texts)
 
     def rebuild(data: bytes) -> None:
@@ -179,32 +179,27 @@ def parse_in_parallel(texts: list[str], parse_here, assemble, cache, method: str
                 cps.append(cp)
             results[i] = assemble(text, spans, cps)
 
-    done = 0  # payloads handled
-    finished = False
-    while not finished:
-        # Rebuild what has arrived first; parse one of our own files when nothing has.
-        with arrived:
-            ready = payloads[done:]
-        for data in ready:
-            done += 1
-            if data is None or data == _END:
-                finished = True
-                break
-            rebuild(data)
-        if finished or ready:
-            continue
-        i = _claim(ends, front=False)
-        if i is not None:
-            results[i] = parse_here(texts[i])
-            continue
-        with arrived:
-            while len(payloads) == done:
-                arrived.wait()
-    reader.join()
+    # Rebuild what the worker has sent whenever there is some; otherwise parse one of our own
+    # files; when none is left to claim, wait for the worker's last batches.
+    try:
+        while True:
+            if receiver.poll():
+                data = receiver.recv_bytes()
+                if data == _END:
+                    break
+                rebuild(data)
+                continue
+            i = _claim(ends, front=False)
+            if i is not None:
+                results[i] = parse_here(texts[i])
+                continue
+            receiver.poll(None)
+    except (EOFError, OSError):
+        pass  # the worker died: what it claimed and did not send is parsed below
     receiver.close()
     proc.join()
     for i, r in enumerate(results):
-        if r is None:  # claimed by a worker that died before sending it
+        if r is None:
             results[i] = parse_here(texts[i])
     return results
 
