@@ -10,6 +10,7 @@ parse stops at, and the repaired parse's errors must be identical.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -145,3 +146,34 @@ def test_token_soup_parses_identically(text):
 @given(st.text(alphabet=st.sampled_from(list("{}[]()\n x:,'\"%/*\\\t")), max_size=120))
 def test_bracket_soup_parses_identically(text):
     assert_same(text)
+
+
+def test_tables_read_back_from_the_cache_drive_the_same_parses(tmp_path, monkeypatch):
+    from dbmt.syntax import generic
+
+    tables = generic.tables_from_lark(parser())
+    path = tmp_path / "t.json"
+    generic._write_tables(path, tables)
+    again = generic._read_tables(path)
+    assert again == tables
+    fresh, cached = generic.LalrDriver(tables, generic._Build()), generic.LalrDriver(again, generic._Build())
+    for _, text in fixture_texts():
+        assert outcome(fresh.parse, text) == outcome(cached.parse, text)
+
+
+def test_a_damaged_table_cache_is_rebuilt_from_lark(tmp_path, monkeypatch):
+    from dbmt.syntax import generic
+
+    monkeypatch.setenv("DBMT_CACHE_DIR", str(tmp_path))
+    path = generic.table_cache_path(generic._grammar_text())
+    assert path.parent == tmp_path
+    good = generic.tables_from_lark(parser())
+    damaged = dict(good, states=[[["NAME", True, 10_000]]] + good["states"][1:])
+    for content in ("{not json", json.dumps(damaged), json.dumps({"terminals": []})):
+        path.write_text(content, encoding="utf-8")
+        generic.driver.cache_clear()
+        try:
+            assert outcome(generic.driver().parse, "Table a {\n  id int [pk]\n}") == outcome(lark_parse, "Table a {\n  id int [pk]\n}")
+        finally:
+            generic.driver.cache_clear()
+        assert json.loads(path.read_text(encoding="utf-8")) == good

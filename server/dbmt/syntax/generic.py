@@ -2,21 +2,21 @@
 
 lark analyses grammar/dbmt.lark into terminals and a parse table; `LalrDriver` runs that table
 from the matches of one compiled scanner regex and calls the transformer's methods on each
-reduction (no lark Tree, no lark Token: tokens are small `Token` objects with offsets). Offsets here are relative to the chunk, so
-a parse result depends only on the chunk's text and can be cached and reused wherever the chunk
-moves in its file. Recovery repairs brackets one token at a time, so every round consumes input.
+reduction (no lark Tree, no lark Token: tokens are small `Token` objects with offsets). Offsets
+are relative to the chunk, so a parse result depends only on the chunk's text and can be cached
+and reused wherever the chunk moves in its file. Recovery repairs brackets one token at a time,
+so every round consumes input.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import re
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-
-import re
-
-from lark import Lark, Transformer
-from lark.lexer import Lexer
 
 from .blocks import OPENERS, SCAN_RE, unclosed_openers
 
@@ -72,11 +72,11 @@ class Line:
         self.end = end
 
 
-class _Build(Transformer):
+class _Build:
     """Turns reductions straight into lists and Group/Block/Line objects.
 
-    These are lark Transformer methods, one per rule: `LalrDriver` calls them on each reduction,
-    and lark's own parser can run them too (the equivalence test does).
+    One method per rule, as a lark Transformer has: `LalrDriver` calls them on each reduction,
+    and lark's own parser runs them too when given this object (the equivalence test does).
     """
 
     def start(self, children):
@@ -150,30 +150,24 @@ def _grammar_text() -> str:
     raise FileNotFoundError("grammar/dbmt.lark is missing from this installation")
 
 
-class ScanLexer(Lexer):
-    """A placeholder: lark needs a lexer class to build a parser, but `LalrDriver` scans itself.
-
-    Scanning a chunk with one compiled alternation of the grammar's terminals in C and driving
-    the parse table from the matches is several times faster than lark's lexing loop.
-    """
-
-    def __init__(self, lexer_conf):
-        pass
-
-    def lex(self, lexer_state, parser_state):  # pragma: no cover - see LalrDriver.parse
-        raise NotImplementedError("dbmt drives lark's parse table itself: use LalrDriver")
-
-
 @lru_cache(maxsize=1)
-def parser() -> Lark:
-    """lark's LALR analysis of grammar/dbmt.lark: the source of the terminals and parse table."""
-    return Lark(
-        _grammar_text(),
-        parser="lalr",
-        lexer=ScanLexer,
-        transformer=_Build(),
-        maybe_placeholders=False,
-    )
+def parser():
+    """lark's LALR analysis of grammar/dbmt.lark, the source of the terminals and parse table
+    (imported only when the table is not cached: lark's import and analysis take ~60 ms)."""
+    from lark import Lark
+    from lark.lexer import Lexer
+
+    class ScanLexer(Lexer):
+        """A placeholder: lark needs a lexer to build a parser; `LalrDriver` scans itself."""
+
+        def __init__(self, lexer_conf):
+            pass
+
+        def lex(self, lexer_state, parser_state):  # pragma: no cover - see LalrDriver.parse
+            raise NotImplementedError("dbmt drives lark's parse table itself: use LalrDriver")
+
+    return Lark(_grammar_text(), parser="lalr", lexer=ScanLexer, transformer=_Build(),
+                maybe_placeholders=False)
 
 
 class ParseError(Exception):
@@ -198,7 +192,7 @@ def scan_regex(terminals) -> re.Pattern:
     a leading group made it enter and fail each earlier alternative in turn (0.21 s → 0.13 s
     of scanning on the 2 MB benchmark workspace).
     """
-    return re.compile("|".join(f"(?:{t.pattern.to_regexp()})(?P<{t.name}>)" for t in terminals))
+    return re.compile("|".join(f"(?:{regexp})(?P<{name}>)" for name, regexp in terminals))
 
 
 class _Rule:
@@ -206,22 +200,21 @@ class _Rule:
 
     __slots__ = ("size", "keep", "fn", "origin")
 
-    def __init__(self, rule, transformer):
-        expansion = rule.expansion
-        keep_all = rule.options.keep_all_tokens
-        keep = [i for i, sym in enumerate(expansion) if keep_all or not (sym.is_term and sym.filter_out)]
-        if any(not expansion[i].is_term and expansion[i].name.startswith("_") for i in keep):
-            raise NotImplementedError(f"inlined rule in {rule}: not supported by LalrDriver")
+    def __init__(self, rule: dict, transformer):
+        expansion = rule["expansion"]  # [name, is terminal, filtered out]
+        keep = [i for i, (name, is_term, filter_out) in enumerate(expansion)
+                if rule["keep_all_tokens"] or not (is_term and filter_out)]
+        if any(not expansion[i][1] and expansion[i][0].startswith("_") for i in keep):
+            raise NotImplementedError(f"inlined rule in {rule['origin']}: not supported by LalrDriver")
         self.size = len(expansion)
         self.keep = None if len(keep) == len(expansion) else tuple(keep)
-        self.origin = rule.origin.name
-        if rule.options.expand1 and not rule.alias and len(keep) == 1:
+        self.origin = rule["origin"]
+        if rule["expand1"] and not rule["alias"] and len(keep) == 1:
             self.fn = None  # `?rule` with one child: the child itself
         else:
-            name = rule.alias or rule.options.template_source or rule.origin.name
-            self.fn = getattr(transformer, name, None)
+            self.fn = getattr(transformer, rule["callback"], None)
             if self.fn is None:
-                raise NotImplementedError(f"no transformer method for rule {name!r}")
+                raise NotImplementedError(f"no transformer method for rule {rule['callback']!r}")
 
     def reducer(self, goto: list):
         """(values, states, current state) → the state after this reduction. `goto[s]` is the
@@ -269,20 +262,18 @@ class LalrDriver:
 
     ERROR = -(1 << 30)
 
-    def __init__(self, lark: Lark):
-        lexer = lark.lexer_conf
-        table = lark.parser.parser._parse_table
-        rules = sorted({arg for row in table.states.values() for act, arg in row.values() if act.name == "Reduce"},
-                       key=lambda r: (r.origin.name, r.order))
-        compiled = [_Rule(r, lark.options.transformer) for r in rules]
+    def __init__(self, tables: dict, transformer):
+        rules = tables["rules"]
+        compiled = [_Rule(r, transformer) for r in rules]
 
         # Terminal ids: those whose tokens reach callbacks first, then ERRCHAR (also reported),
         # then those every rule drops (shifted as None), then $END; ignored terminals are -1.
-        terminals = ordered_terminals(lexer.terminals)
-        used = [t.name for t in terminals if t.name not in lexer.ignore]
-        dropped = {sym.name for r in rules for sym in r.expansion if sym.is_term and sym.filter_out}
-        dropped -= {sym.name for r, c in zip(rules, compiled) for i, sym in enumerate(r.expansion)
-                    if sym.is_term and (c.keep is None or i in c.keep)}
+        terminals = tables["terminals"]  # [name, regexp] in the order lark tries them
+        ignore = set(tables["ignore"])
+        used = [name for name, _ in terminals if name not in ignore]
+        dropped = {name for r in rules for name, is_term, filter_out in r["expansion"] if is_term and filter_out}
+        dropped -= {sym[0] for r, c in zip(rules, compiled) for i, sym in enumerate(r["expansion"])
+                    if sym[1] and (c.keep is None or i in c.keep)}
         kept = [n for n in used if n not in dropped and n != "ERRCHAR"]
         self.term_names = kept + ["ERRCHAR"] + sorted(dropped) + ["$END"]
         tid = {name: i for i, name in enumerate(self.term_names)}
@@ -295,22 +286,26 @@ class LalrDriver:
             kinds[index] = tid.get(name, -1)
         self.kinds = kinds
 
-        n_states = len(table.states)
-        assert set(table.states) == set(range(n_states))
+        states = tables["states"]  # per state: [symbol, shift?, target state or rule index]
+        n_states = len(states)
         nonterminals = sorted({c.origin for c in compiled})
         actions = [[self.ERROR] * len(self.term_names) for _ in range(n_states)]
         gotos = {nt: [None] * n_states for nt in nonterminals}
-        rid = {r: i for i, r in enumerate(rules)}
-        for s, row in table.states.items():
-            for sym, (act, arg) in row.items():
+        for s, row in enumerate(states):
+            for sym, shift, arg in row:
                 if sym in gotos:
                     gotos[sym][s] = arg
-                elif act.name == "Shift":
+                elif shift:
                     actions[s][tid[sym]] = arg
                 else:
-                    actions[s][tid[sym]] = ~rid[arg]
-        self.start_state = table.start_states["start"]
-        self.end_state = table.end_states["start"]
+                    actions[s][tid[sym]] = ~arg
+        # Every target in range, so a damaged cached table fails here, not in a parse.
+        assert all(0 <= a < n_states or self.ERROR < a < 0 and ~a < len(rules) or a == self.ERROR
+                   for row in actions for a in row)
+        assert all(g is None or 0 <= g < n_states for column in gotos.values() for g in column)
+        self.start_state = tables["start"]
+        self.end_state = tables["end"]
+        assert 0 <= self.start_state < n_states and 0 <= self.end_state < n_states
         self._skip_unit_reductions(actions, gotos, compiled)
         self.actions = actions
         self.rules = compiled
@@ -389,9 +384,86 @@ class LalrDriver:
         raise ParseError(Token("$END", "", len(text), len(text)))
 
 
+def tables_from_lark(lark) -> dict:
+    """What LalrDriver needs of lark's analysis, as plain data: terminals in the order lark
+    tries them, the rules with their child filters, and the LALR(1) states."""
+    lexer = lark.lexer_conf
+    table = lark.parser.parser._parse_table
+    rules = sorted({arg for row in table.states.values() for act, arg in row.values() if act.name == "Reduce"},
+                   key=lambda r: (r.origin.name, r.order))
+    rid = {r: i for i, r in enumerate(rules)}
+    assert set(table.states) == set(range(len(table.states)))
+    return {
+        "terminals": [[t.name, t.pattern.to_regexp()] for t in ordered_terminals(lexer.terminals)],
+        "ignore": sorted(lexer.ignore),
+        "rules": [{
+            "origin": r.origin.name,
+            "expansion": [[sym.name, sym.is_term, bool(sym.is_term and sym.filter_out)] for sym in r.expansion],
+            "keep_all_tokens": bool(r.options.keep_all_tokens),
+            "expand1": bool(r.options.expand1),
+            "alias": r.alias,
+            "callback": r.alias or r.options.template_source or r.origin.name,
+        } for r in rules],
+        "states": [[[sym, act.name == "Shift", arg if act.name == "Shift" else rid[arg]]
+                    for sym, (act, arg) in table.states[s].items()] for s in range(len(table.states))],
+        "start": table.start_states["start"],
+        "end": table.end_states["start"],
+    }
+
+
+# Bump when the shape of tables_from_lark's output changes.
+TABLES_FORMAT = 1
+
+
+def table_cache_path(grammar: str) -> Path | None:
+    """Where the tables for this grammar text are kept between runs: the user's cache folder
+    (DBMT_CACHE_DIR, else $XDG_CACHE_HOME/dbmt or ~/.cache/dbmt; %LOCALAPPDATA%/dbmt/cache)."""
+    base = os.environ.get("DBMT_CACHE_DIR")
+    if not base:
+        if os.name == "nt":
+            local = os.environ.get("LOCALAPPDATA")
+            base = os.path.join(local, "dbmt", "cache") if local else None
+        else:
+            base = os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "dbmt")
+    if not base:
+        return None
+    key = hashlib.sha256(f"{TABLES_FORMAT}\n{grammar}".encode()).hexdigest()[:32]
+    return Path(base) / f"parse-tables-{key}.json"
+
+
+def _read_tables(path: Path | None) -> dict | None:
+    try:
+        return json.loads(path.read_text(encoding="utf-8")) if path is not None else None
+    except (OSError, ValueError):
+        return None
+
+
+def _write_tables(path: Path | None, tables: dict) -> None:
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(tables, separators=(",", ":")), encoding="utf-8")
+        os.replace(tmp, path)  # readers see the old file or the whole new one
+    except OSError:
+        pass
+
+
 @lru_cache(maxsize=1)
 def driver() -> LalrDriver:
-    return LalrDriver(parser())
+    """The driver for grammar/dbmt.lark. lark's analysis is kept in the user's cache folder,
+    keyed by the grammar text: a damaged or foreign file is ignored and rewritten."""
+    path = table_cache_path(_grammar_text())
+    tables = _read_tables(path)
+    if tables is not None:
+        try:
+            return LalrDriver(tables, _Build())
+        except (KeyError, IndexError, TypeError, ValueError, AssertionError, NotImplementedError, re.error):
+            pass
+    tables = tables_from_lark(parser())
+    _write_tables(path, tables)
+    return LalrDriver(tables, _Build())
 
 
 class ChunkParse:
