@@ -152,3 +152,27 @@ def test_small_loads_stay_in_process(monkeypatch):
 
     monkeypatch.setattr(parallel, "parse_in_parallel", boom)
     parse_files(["Table a {\n  id int\n}\n", "Table b {\n  id int\n}\n"], cache=None)
+
+
+def test_an_error_in_this_process_ends_the_worker(monkeypatch):
+    if "fork" not in parallel.multiprocessing.get_all_start_methods():
+        pytest.skip("needs fork")
+    texts = [p.read_text(encoding="utf-8") for p in sorted(FIXTURES.rglob("*.dbm[lt]"))]
+    monkeypatch.setattr(parallel, "start_method", lambda: "fork")
+    started = []
+    real_process = parallel.multiprocessing.get_context("fork").Process
+
+    class Recorded(real_process):
+        def start(self):
+            started.append(self)
+            super().start()
+
+    monkeypatch.setattr(parallel.multiprocessing.get_context("fork"), "Process", Recorded)
+
+    def broken(text, cache=None):
+        raise RuntimeError("a bug while parsing here")
+
+    monkeypatch.setattr(syntax, "parse_text", broken)
+    with pytest.raises(RuntimeError):
+        parse_files(texts, cache=None, parallel_min_chars=0)
+    assert started and all(not p.is_alive() for p in started)

@@ -135,6 +135,8 @@ def _work(conn, ends, texts: list[str], batch_chars: int) -> None:
         if batch:
             conn.send_bytes(marshal.dumps(batch))
         conn.send_bytes(_END)
+    except OSError:
+        pass  # the loading process stopped reading: it parses what was not sent
     finally:
         conn.close()
 
@@ -164,6 +166,8 @@ def parse_in_parallel(texts: list[str], parse_here, assemble, cache, method: str
     try:
         proc.start()
     except OSError:
+        receiver.close()
+        sender.close()
         return [parse_here(t) for t in texts]
     sender.close()
     results: list = [None] * len(texts)
@@ -181,6 +185,7 @@ def parse_in_parallel(texts: list[str], parse_here, assemble, cache, method: str
 
     # Rebuild what the worker has sent whenever there is some; otherwise parse one of our own
     # files; when none is left to claim, wait for the worker's last batches.
+    finished = False
     try:
         while True:
             if receiver.poll():
@@ -196,8 +201,13 @@ def parse_in_parallel(texts: list[str], parse_here, assemble, cache, method: str
             receiver.poll(None)
     except (EOFError, OSError):
         pass  # the worker died: what it claimed and did not send is parsed below
-    receiver.close()
-    proc.join()
+    else:
+        finished = True
+    finally:
+        receiver.close()
+        if not finished:  # died, or this process was interrupted: do not wait for it
+            proc.terminate()
+        proc.join()
     for i, r in enumerate(results):
         if r is None:
             results[i] = parse_here(texts[i])
