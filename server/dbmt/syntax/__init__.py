@@ -1,21 +1,22 @@
 """Text → syntax model: chunking, cached LALR parses per element, interpretation, positions.
 
-`parse_text` is the one entry point. Each top-level element is parsed alone and its generic
-parse is cached by the element's text, so re-parsing a big file after an edit only runs the
-parser on the elements whose text changed (the others are re-interpreted at their new offsets).
+`parse_text` parses one file, `parse_files` many (on two cores when there is enough text, see
+parallel.py). Each top-level element is parsed alone and its generic parse is cached by the
+element's text, so re-parsing a big file after an edit only runs the parser on the elements
+whose text changed (the others are re-interpreted at their new offsets).
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
 
-from . import nodes
-from .blocks import iter_chunks, split_chunks
+from . import nodes, parallel
+from .blocks import iter_chunks, marked_chunks
 from .generic import ChunkParse, parse_chunk
 from .interpret import FileSyntax, Interpreter
 from .positions import LineIndex
 
-__all__ = ["ParsedFile", "ChunkSyntax", "parse_text", "changed_span", "nodes", "LineIndex"]
+__all__ = ["ParsedFile", "ChunkSyntax", "parse_text", "parse_files", "changed_span", "nodes", "LineIndex"]
 
 
 class ChunkCache:
@@ -35,10 +36,13 @@ class ChunkCache:
             return cp
         self.misses += 1
         cp = parse_chunk(chunk)
+        self.put(chunk, cp)
+        return cp
+
+    def put(self, chunk: str, cp: ChunkParse) -> None:
         self.data[chunk] = cp
         if len(self.data) > self.capacity:
             self.data.popitem(last=False)
-        return cp
 
 
 DEFAULT_CACHE = ChunkCache()
@@ -97,18 +101,8 @@ class ParsedFile:
         return self._lines
 
 
-def _chunks(text: str, pos: int, cache: ChunkCache | None):
-    """Parsed chunks from `pos` on (see blocks.iter_chunks), each knowing whether it holds an
-    opener that never closes."""
-    dangling: list[int] = []
-    for s, e in iter_chunks(text, pos, dangling):
-        yield s, e, _parse_chunk_at(text, s, e, cache, any(s <= d < e for d in dangling))
-        dangling.clear()
-
-
-def _parse_chunk_at(text: str, start: int, end: int, cache: ChunkCache | None, dangling: bool = False) -> ChunkSyntax:
-    chunk = text[start:end]
-    cp = cache.get(chunk) if cache is not None else parse_chunk(chunk)
+def _chunk_from(text: str, start: int, end: int, cp: ChunkParse, dangling: bool) -> ChunkSyntax:
+    """A chunk's generic parse, interpreted at its place in the file."""
     out = FileSyntax()
     for s, e, msg in cp.errors:
         out.errors.append(nodes.SyntaxError_("DBMT001", msg, start + s, start + e))
@@ -120,16 +114,40 @@ def _parse_chunk_at(text: str, start: int, end: int, cache: ChunkCache | None, d
     return ChunkSyntax(start, end, out, dangling)
 
 
+def _parse_chunk_at(text: str, start: int, end: int, cache: ChunkCache | None, dangling: bool = False) -> ChunkSyntax:
+    chunk = text[start:end]
+    return _chunk_from(text, start, end, cache.get(chunk) if cache is not None else parse_chunk(chunk), dangling)
+
+
 def parse_text(text: str, cache: ChunkCache | None = DEFAULT_CACHE,
                previous: ParsedFile | None = None) -> ParsedFile:
     """Parse a file. With `previous` (the same file before an edit), only the chunks the edit
     touched are parsed again: the ones before it are taken as they are, the ones after it are
     moved. `previous` is consumed: its nodes now belong to the result."""
     if previous is None:
-        chunks = [c for _s, _e, c in _chunks(text, 0, cache)]
+        chunks = [_parse_chunk_at(text, s, e, cache, d) for s, e, d in marked_chunks(text)]
     else:
         chunks = _reparse(previous, text, cache)
     return ParsedFile(text, chunks)
+
+
+def parse_files(texts: list[str], cache: ChunkCache | None = DEFAULT_CACHE,
+                parallel_min_chars: int | None = None) -> list[ParsedFile]:
+    """parse_text of each text, on two cores when they hold at least parallel_min_chars
+    characters (default: parallel.PARALLEL_MIN_CHARS with a forked worker, SPAWN_MIN_CHARS
+    with a spawned one); the results are the same either way."""
+    method = parallel.start_method() if len(texts) > 1 else None
+    if method is not None:
+        if parallel_min_chars is None:
+            parallel_min_chars = parallel.PARALLEL_MIN_CHARS if method == "fork" else parallel.SPAWN_MIN_CHARS
+        if sum(len(t) for t in texts) >= parallel_min_chars:
+            return parallel.parse_in_parallel(texts, lambda t: parse_text(t, cache), _interpret, cache, method)
+    return [parse_text(t, cache) for t in texts]
+
+
+def _interpret(text: str, spans: list[tuple[int, int, bool]], cps: list[ChunkParse]) -> ParsedFile:
+    """A file from its chunks' places (blocks.marked_chunks) and generic parses (a worker's)."""
+    return ParsedFile(text, [_chunk_from(text, s, e, cp, d) for (s, e, d), cp in zip(spans, cps)])
 
 
 def _reparse(previous: ParsedFile, text: str, cache: ChunkCache | None) -> list[ChunkSyntax]:

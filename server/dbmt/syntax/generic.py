@@ -1,24 +1,39 @@
-"""Runs lark's LALR parser over one chunk and builds the generic line/bracket tree in one pass.
+"""Drives lark's LALR parse table over one chunk and builds the generic line/bracket tree in one pass.
 
-Nodes are built by the transformer passed to the parser (no lark Tree, no
-propagate_positions: tokens already carry offsets). Offsets here are relative to the chunk, so
-a parse result depends only on the chunk's text and can be cached and reused wherever the chunk
-moves in its file. Recovery repairs brackets one token at a time, so every round consumes input.
+lark analyses grammar/dbmt.lark into terminals and a parse table; `LalrDriver` runs that table
+from the matches of one compiled scanner regex and calls the transformer's methods on each
+reduction (no lark Tree, no lark Token: tokens are small `Token` objects with offsets). Offsets
+are relative to the chunk, so a parse result depends only on the chunk's text and can be cached
+and reused wherever the chunk moves in its file. Recovery repairs brackets one token at a time,
+so every round consumes input.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import re
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-import re
-
-from lark import Lark, Transformer, Token
-from lark.lexer import Lexer
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
-
 from .blocks import OPENERS, SCAN_RE, unclosed_openers
+
+
+class Token:
+    """One scanned terminal: its grammar name (`NAME`, `STRING`, …), text and chunk offsets."""
+
+    __slots__ = ("type", "value", "start", "end")
+
+    def __init__(self, type: str, value: str, start: int, end: int):
+        self.type = type
+        self.value = value
+        self.start = start
+        self.end = end
+
+    def __repr__(self) -> str:
+        return f"Token({self.type!r}, {self.value!r}, {self.start}, {self.end})"
 
 
 class Group:
@@ -57,16 +72,12 @@ class Line:
         self.end = end
 
 
-def item_start(item) -> int:
-    return item.start_pos if isinstance(item, Token) else item.start
+class _Build:
+    """Turns reductions straight into lists and Group/Block/Line objects.
 
-
-def item_end(item) -> int:
-    return item.end_pos if isinstance(item, Token) else item.end
-
-
-class _Build(Transformer):
-    """Turns reductions straight into lists and Group/Block/Line objects."""
+    One method per rule, as a lark Transformer has: `LalrDriver` calls them on each reduction,
+    and lark's own parser runs them too when given this object (the equivalence test does).
+    """
 
     def start(self, children):
         return children[0] if children else []
@@ -104,19 +115,19 @@ class _Build(Transformer):
             return None
         first = items[0] if items else block
         last = after[-1] if after else (block if block is not None else items[-1])
-        return Line(items, block, after, item_start(first), item_end(last))
+        return Line(items, block, after, first.start, last.end)
 
     def paren(self, children):
         inner = children[1] if len(children) == 3 else []
-        return Group("(", children[0].start_pos, children[-1].end_pos, _clean(inner))
+        return Group("(", children[0].start, children[-1].end, _clean(inner))
 
     def bracket(self, children):
         inner = children[1] if len(children) == 3 else []
-        return Group("[", children[0].start_pos, children[-1].end_pos, _clean(inner))
+        return Group("[", children[0].start, children[-1].end, _clean(inner))
 
     def block(self, children):
         lines = children[1] if len(children) == 3 else []
-        return Block(children[0].start_pos, children[-1].end_pos, lines)
+        return Block(children[0].start, children[-1].end, lines)
 
 
 def _clean(items: list) -> list:
@@ -139,56 +150,320 @@ def _grammar_text() -> str:
     raise FileNotFoundError("grammar/dbmt.lark is missing from this installation")
 
 
-# The lexer callback fills this while one chunk is parsed (parsing is single-threaded per process).
-_badchars: list = []
+@lru_cache(maxsize=1)
+def parser():
+    """lark's LALR analysis of grammar/dbmt.lark, the source of the terminals and parse table
+    (imported only when the table is not cached: lark's import and analysis take ~60 ms)."""
+    from lark import Lark
+    from lark.lexer import Lexer
+
+    class ScanLexer(Lexer):
+        """A placeholder: lark needs a lexer to build a parser; `LalrDriver` scans itself."""
+
+        def __init__(self, lexer_conf):
+            pass
+
+        def lex(self, lexer_state, parser_state):  # pragma: no cover - see LalrDriver.parse
+            raise NotImplementedError("dbmt drives lark's parse table itself: use LalrDriver")
+
+    return Lark(_grammar_text(), parser="lalr", lexer=ScanLexer, transformer=_Build(),
+                maybe_placeholders=False)
 
 
-def _note_bad_char(tok: Token) -> Token:
-    _badchars.append(tok)
-    return tok
+class ParseError(Exception):
+    """The parse stopped at `token` (type `$END` at the end of the chunk)."""
+
+    def __init__(self, token: Token):
+        super().__init__(f"unexpected {token.type} at {token.start}")
+        self.token = token
 
 
-class ScanLexer(Lexer):
-    """The grammar's own terminals, compiled into one alternation and scanned with finditer.
+def ordered_terminals(terminals) -> list:
+    """lark's order of trying terminals: higher priority first; ERRCHAR, the catch-all, last."""
+    return sorted(terminals, key=lambda t: (-t.priority, t.name == "ERRCHAR"))
 
-    lark's basic lexer tries a match per token from Python; scanning the chunk with one regex
-    in C and only wrapping the hits as Tokens is several times faster (the profile of a 2 MB
-    workspace showed lexing at 45% of the parse). Alternatives are ordered as lark orders them:
-    higher priority first; ERRCHAR, the catch-all, last.
+
+def scan_regex(terminals) -> re.Pattern:
+    """One alternation of the terminals, tried in order; an empty group named after the
+    terminal ends each alternative, so `m.lastindex` says which one matched.
+
+    The group comes last rather than around the pattern because the regex engine only skips an
+    alternative on its first character when that alternative starts with a character or class:
+    a leading group made it enter and fail each earlier alternative in turn (0.21 s → 0.13 s
+    of scanning on the 2 MB benchmark workspace).
+    """
+    return re.compile("|".join(f"(?:{regexp})(?P<{name}>)" for name, regexp in terminals))
+
+
+class _Rule:
+    """One grammar rule as lark's parse-tree builder would call it."""
+
+    __slots__ = ("size", "keep", "fn", "origin")
+
+    def __init__(self, rule: dict, transformer):
+        expansion = rule["expansion"]  # [name, is terminal, filtered out]
+        keep = [i for i, (name, is_term, filter_out) in enumerate(expansion)
+                if rule["keep_all_tokens"] or not (is_term and filter_out)]
+        if any(not expansion[i][1] and expansion[i][0].startswith("_") for i in keep):
+            raise NotImplementedError(f"inlined rule in {rule['origin']}: not supported by LalrDriver")
+        self.size = len(expansion)
+        self.keep = None if len(keep) == len(expansion) else tuple(keep)
+        self.origin = rule["origin"]
+        if rule["expand1"] and not rule["alias"] and len(keep) == 1:
+            self.fn = None  # `?rule` with one child: the child itself
+        else:
+            self.fn = getattr(transformer, rule["callback"], None)
+            if self.fn is None:
+                raise NotImplementedError(f"no transformer method for rule {rule['callback']!r}")
+
+    def reducer(self, goto: list):
+        """(values, states, current state) → the state after this reduction. `goto[s]` is the
+        state reached on this rule's nonterminal from state s; states[i] is the state in which
+        values[i] was pushed."""
+        size, keep, fn = self.size, self.keep, self.fn
+        if size == 0:
+            def reduce(values, states, state):
+                states.append(state)
+                values.append(fn([]))
+                return goto[state]
+        elif fn is None:
+            pick = keep[0] - size if keep is not None else -1
+            def reduce(values, states, state):
+                v = values[pick]
+                if size > 1:
+                    del values[1 - size:]
+                    del states[1 - size:]
+                values[-1] = v
+                return goto[states[-1]]
+        else:
+            def reduce(values, states, state):
+                children = values[-size:]
+                if keep is not None:
+                    children = [children[i] for i in keep]
+                if size > 1:
+                    del values[1 - size:]
+                    del states[1 - size:]
+                values[-1] = fn(children)
+                return goto[states[-1]]
+        return reduce
+
+
+class LalrDriver:
+    """lark's LALR(1) parse table, driven by a loop over the scanner's regex matches.
+
+    lark's `feed_token` does a dict lookup by terminal name per token, creates a lark `Token`
+    (a str subclass) and calls a child-filter wrapper per reduction; on the 2 MB benchmark
+    workspace that loop was most of the parse. Here terminals are small ints, each state's
+    actions a list (shift: the target state ≥ 0, reduce: ~rule), each rule a small function
+    that slices the stack and calls the transformer's method. Tokens no rule keeps (`_NL`) are
+    not built unless the parse stops at one. Semantics are lark's: same table, same callbacks,
+    the same token at which a parse stops (tests/syntax/test_driver_equivalence.py).
     """
 
-    def __init__(self, lexer_conf):
-        terms = sorted(lexer_conf.terminals, key=lambda t: (-t.priority, t.name == "ERRCHAR"))
-        self.regex = re.compile("|".join(f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in terms))
-        self.ignore = frozenset(lexer_conf.ignore)
-        self.callbacks = dict(lexer_conf.callbacks or {})
+    ERROR = -(1 << 30)
 
-    def lex(self, text: str):
-        ignore = self.ignore
-        callbacks = self.callbacks
-        new = Token
+    def __init__(self, tables: dict, transformer):
+        rules = tables["rules"]
+        compiled = [_Rule(r, transformer) for r in rules]
+
+        # Terminal ids: those whose tokens reach callbacks first, then ERRCHAR (also reported),
+        # then those every rule drops (shifted as None), then $END; ignored terminals are -1.
+        terminals = tables["terminals"]  # [name, regexp] in the order lark tries them
+        ignore = set(tables["ignore"])
+        used = [name for name, _ in terminals if name not in ignore]
+        dropped = {name for r in rules for name, is_term, filter_out in r["expansion"] if is_term and filter_out}
+        dropped -= {sym[0] for r, c in zip(rules, compiled) for i, sym in enumerate(r["expansion"])
+                    if sym[1] and (c.keep is None or i in c.keep)}
+        kept = [n for n in used if n not in dropped and n != "ERRCHAR"]
+        self.term_names = kept + ["ERRCHAR"] + sorted(dropped) + ["$END"]
+        tid = {name: i for i, name in enumerate(self.term_names)}
+        self.n_kept = len(kept)
+        self.errchar = tid["ERRCHAR"]
+        self.end_id = tid["$END"]
+        self.regex = scan_regex(terminals)
+        kinds = [-1] * (self.regex.groups + 1)
+        for name, index in self.regex.groupindex.items():
+            kinds[index] = tid.get(name, -1)
+        self.kinds = kinds
+
+        states = tables["states"]  # per state: [symbol, shift?, target state or rule index]
+        n_states = len(states)
+        nonterminals = sorted({c.origin for c in compiled})
+        actions = [[self.ERROR] * len(self.term_names) for _ in range(n_states)]
+        gotos = {nt: [None] * n_states for nt in nonterminals}
+        for s, row in enumerate(states):
+            for sym, shift, arg in row:
+                if sym in gotos:
+                    gotos[sym][s] = arg
+                elif shift:
+                    actions[s][tid[sym]] = arg
+                else:
+                    actions[s][tid[sym]] = ~arg
+        # Every target in range, so a damaged cached table fails here, not in a parse.
+        assert all(0 <= a < n_states or self.ERROR < a < 0 and ~a < len(rules) or a == self.ERROR
+                   for row in actions for a in row)
+        assert all(g is None or 0 <= g < n_states for column in gotos.values() for g in column)
+        self.start_state = tables["start"]
+        self.end_state = tables["end"]
+        assert 0 <= self.start_state < n_states and 0 <= self.end_state < n_states
+        self._skip_unit_reductions(actions, gotos, compiled)
+        self.actions = actions
+        self.rules = compiled
+        self.reducers = [c.reducer(gotos[c.origin]) for c in compiled]
+
+    def _skip_unit_reductions(self, actions, gotos, rules) -> None:
+        """A state whose every action reduces by a pass-through rule of one symbol (`item:
+        NAME`) is skipped: shifting into it and reducing at once leaves the same stacks as
+        lark's reduce on the next token, and a token that state would reject is rejected after
+        the reduction too (LALR lookaheads are a superset of the valid ones)."""
+        def unit(state):
+            row = {a for a in actions[state] if a != self.ERROR}
+            if len(row) != 1 or next(iter(row)) >= 0:
+                return None
+            r = rules[~next(iter(row))]
+            return r.origin if r.size == 1 and r.fn is None and r.keep is None else None
+
+        def follow(base, target):
+            seen = set()
+            while target != self.end_state and target not in seen and (origin := unit(target)) is not None:
+                seen.add(target)
+                target = gotos[origin][base]
+            return target
+
+        for s, row in enumerate(actions):
+            row[:] = [follow(s, a) if a >= 0 else a for a in row]
+        for column in gotos.values():
+            column[:] = [follow(s, g) if g is not None else None for s, g in enumerate(column)]
+
+    def _stop(self, m: re.Match, t: int) -> ParseError:
+        s, e = m.span()
+        return ParseError(Token(self.term_names[t], m.group(), s, e))
+
+    def parse(self, text: str) -> tuple[list, list[Token]]:
+        """The chunk's lines and its ERRCHAR tokens; raises ParseError where the parse stops."""
+        actions = self.actions
+        reducers = self.reducers
+        kinds = self.kinds
+        names = self.term_names
+        n_kept = self.n_kept
+        errchar = self.errchar
+        ERROR = self.ERROR
+        state = self.start_state
+        states: list = []   # states[i]: the state in which values[i] was pushed
+        values: list = []
+        bad: list[Token] = []
         for m in self.regex.finditer(text):
-            kind = m.lastgroup
-            if kind in ignore:
-                cb = callbacks.get(kind)
-                if cb is not None:
-                    cb(new(kind, m.group(), m.start(), end_pos=m.end()))
-                continue
-            tok = new(kind, m.group(), m.start(), end_pos=m.end())
-            cb = callbacks.get(kind)
-            yield cb(tok) if cb is not None else tok
+            t = kinds[m.lastindex]
+            if t < n_kept:
+                if t < 0:
+                    continue
+                s, e = m.span()
+                tok = Token(names[t], m.group(), s, e)
+            elif t == errchar:
+                s, e = m.span()
+                tok = Token("ERRCHAR", m.group(), s, e)
+                bad.append(tok)
+            else:
+                tok = None
+            a = actions[state][t]
+            while a < 0:
+                if a == ERROR:
+                    raise self._stop(m, t)
+                state = reducers[~a](values, states, state)
+                a = actions[state][t]
+            states.append(state)
+            values.append(tok)
+            state = a
+        t = self.end_id
+        a = actions[state][t]
+        while a < 0 and a != ERROR:
+            state = reducers[~a](values, states, state)
+            if state == self.end_state:
+                return values[-1], bad
+            a = actions[state][t]
+        raise ParseError(Token("$END", "", len(text), len(text)))
+
+
+def tables_from_lark(lark) -> dict:
+    """What LalrDriver needs of lark's analysis, as plain data: terminals in the order lark
+    tries them, the rules with their child filters, and the LALR(1) states."""
+    lexer = lark.lexer_conf
+    table = lark.parser.parser._parse_table
+    rules = sorted({arg for row in table.states.values() for act, arg in row.values() if act.name == "Reduce"},
+                   key=lambda r: (r.origin.name, r.order))
+    rid = {r: i for i, r in enumerate(rules)}
+    assert set(table.states) == set(range(len(table.states)))
+    return {
+        "terminals": [[t.name, t.pattern.to_regexp()] for t in ordered_terminals(lexer.terminals)],
+        "ignore": sorted(lexer.ignore),
+        "rules": [{
+            "origin": r.origin.name,
+            "expansion": [[sym.name, sym.is_term, bool(sym.is_term and sym.filter_out)] for sym in r.expansion],
+            "keep_all_tokens": bool(r.options.keep_all_tokens),
+            "expand1": bool(r.options.expand1),
+            "alias": r.alias,
+            "callback": r.alias or r.options.template_source or r.origin.name,
+        } for r in rules],
+        "states": [[[sym, act.name == "Shift", arg if act.name == "Shift" else rid[arg]]
+                    for sym, (act, arg) in table.states[s].items()] for s in range(len(table.states))],
+        "start": table.start_states["start"],
+        "end": table.end_states["start"],
+    }
+
+
+# Bump when the shape of tables_from_lark's output changes.
+TABLES_FORMAT = 1
+
+
+def table_cache_path(grammar: str) -> Path | None:
+    """Where the tables for this grammar text are kept between runs: the user's cache folder
+    (DBMT_CACHE_DIR, else $XDG_CACHE_HOME/dbmt or ~/.cache/dbmt; %LOCALAPPDATA%/dbmt/cache)."""
+    base = os.environ.get("DBMT_CACHE_DIR")
+    if not base:
+        if os.name == "nt":
+            local = os.environ.get("LOCALAPPDATA")
+            base = os.path.join(local, "dbmt", "cache") if local else None
+        else:
+            base = os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "dbmt")
+    if not base:
+        return None
+    key = hashlib.sha256(f"{TABLES_FORMAT}\n{grammar}".encode()).hexdigest()[:32]
+    return Path(base) / f"parse-tables-{key}.json"
+
+
+def _read_tables(path: Path | None) -> dict | None:
+    try:
+        return json.loads(path.read_text(encoding="utf-8")) if path is not None else None
+    except (OSError, ValueError):
+        return None
+
+
+def _write_tables(path: Path | None, tables: dict) -> None:
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(tables, separators=(",", ":")), encoding="utf-8")
+        os.replace(tmp, path)  # readers see the old file or the whole new one
+    except OSError:
+        pass
 
 
 @lru_cache(maxsize=1)
-def parser() -> Lark:
-    return Lark(
-        _grammar_text(),
-        parser="lalr",
-        lexer=ScanLexer,
-        transformer=_Build(),
-        maybe_placeholders=False,
-        lexer_callbacks={"ERRCHAR": _note_bad_char},
-    )
+def driver() -> LalrDriver:
+    """The driver for grammar/dbmt.lark. lark's analysis is kept in the user's cache folder,
+    keyed by the grammar text: a damaged or foreign file is ignored and rewritten."""
+    path = table_cache_path(_grammar_text())
+    tables = _read_tables(path)
+    if tables is not None:
+        try:
+            return LalrDriver(tables, _Build())
+        except (KeyError, IndexError, TypeError, ValueError, AssertionError, NotImplementedError, re.error):
+            pass
+    tables = tables_from_lark(parser())
+    _write_tables(path, tables)
+    return LalrDriver(tables, _Build())
 
 
 class ChunkParse:
@@ -205,25 +480,33 @@ class ChunkParse:
 _CLOSER_NAME = {")": "')'", "]": "']'", "}": "'}'"}
 
 
-def parse_chunk(chunk: str) -> ChunkParse:
-    """Parse one top-level element; bracket mistakes are repaired token by token and reported."""
-    p = parser()
+def parse_chunk(chunk: str, parse=None) -> ChunkParse:
+    """Parse one top-level element; bracket mistakes are repaired token by token and reported.
+
+    `parse` (text → (lines, ERRCHAR tokens), raising ParseError) is the driver's by default;
+    the equivalence test passes lark's own parser instead.
+    """
+    if parse is None:
+        parse = driver().parse
     errors: list[tuple[int, int, str]] = []
     text = chunk
     appended = 0
     # Each round removes or adds one bracket, so the rounds are bounded by the brackets there are.
     for _ in range(len(chunk) + 2):
-        _badchars.clear()
         try:
-            lines = p.parse(text)
-            comments = [(m.group(), m.start(), m.end()) for m in SCAN_RE.finditer(chunk)
-                        if m.group()[:2] in ("//", "/*")]
-            for t in _badchars:
-                errors.append((t.start_pos, t.end_pos, _bad_char_message(t.value)))
-            return ChunkParse(lines, comments, errors)
-        except UnexpectedInput as e:
-            text, appended = _repair(text, chunk, e, errors, appended)
+            lines, bad = parse(text)
+        except ParseError as e:
+            text, appended = _repair(text, chunk, e.token, errors, appended)
+            continue
+        comments = _comments(chunk) if "/" in chunk else []
+        for t in bad:
+            errors.append((t.start, t.end, _bad_char_message(t.value)))
+        return ChunkParse(lines, comments, errors)
     return ChunkParse([], [], errors)  # pragma: no cover - unreachable: every round repairs
+
+
+def _comments(chunk: str) -> list[tuple[str, int, int]]:
+    return [(m.group(), m.start(), m.end()) for m in SCAN_RE.finditer(chunk) if m.group()[:2] in ("//", "/*")]
 
 
 def _bad_char_message(c: str) -> str:
@@ -242,9 +525,10 @@ def _blank(text: str, start: int, end: int) -> str:
     return text[:start] + " " * (end - start) + text[end:]
 
 
-def _repair(text: str, chunk: str, e: UnexpectedInput, errors: list, appended: int) -> tuple[str, int]:
+def _repair(text: str, chunk: str, tok: Token, errors: list, appended: int) -> tuple[str, int]:
+    """Report why the parse stopped at `tok` and return the text with one bracket repaired."""
     n = len(chunk)
-    if isinstance(e, UnexpectedEOF) or (isinstance(e, UnexpectedToken) and e.token.type == "$END"):
+    if tok.type == "$END":
         stack = unclosed_openers(text, len(text))
         if not stack:
             # Cannot happen with this grammar; end the loop with an empty but reported parse.
@@ -256,24 +540,17 @@ def _repair(text: str, chunk: str, e: UnexpectedInput, errors: list, appended: i
         if opener == "{":
             return text + "\n}", appended + 1
         return _blank(text, at, _line_end(text, at)), appended
-    if isinstance(e, UnexpectedToken):
-        tok = e.token
-        pos = tok.start_pos
-        if tok.type in ("RPAR", "RSQB", "RBRACE"):
-            stack = unclosed_openers(text, pos)
-            # The innermost open bracket is unclosed only if this closer closes an outer one;
-            # a closer that matches nothing open is simply extra.
-            if stack and OPENERS[stack[-1][0]] != tok.value and any(OPENERS[o] == tok.value for o, _ in stack):
-                opener, at = stack[-1]
-                errors.append((at, at + 1, f"'{opener}' is never closed: expected {_CLOSER_NAME[OPENERS[opener]]} before '{tok.value}'"))
-                return _blank(text, at, _line_end(text, at)), appended
-            errors.append((pos, pos + 1, f"unexpected '{tok.value}': nothing to close here"))
-            return _blank(text, pos, pos + 1), appended
-        end = min(tok.end_pos or pos + 1, n)
-        errors.append((pos, max(end, pos + 1), f"unexpected {tok.value!r}"))
-        return _blank(text, pos, max(end, pos + 1)), appended
-    if isinstance(e, UnexpectedCharacters):
-        pos = e.pos_in_stream
-        errors.append((pos, pos + 1, f"unexpected character {text[pos]!r}"))
+    pos = tok.start
+    if tok.type in ("RPAR", "RSQB", "RBRACE"):
+        stack = unclosed_openers(text, pos)
+        # The innermost open bracket is unclosed only if this closer closes an outer one;
+        # a closer that matches nothing open is simply extra.
+        if stack and OPENERS[stack[-1][0]] != tok.value and any(OPENERS[o] == tok.value for o, _ in stack):
+            opener, at = stack[-1]
+            errors.append((at, at + 1, f"'{opener}' is never closed: expected {_CLOSER_NAME[OPENERS[opener]]} before '{tok.value}'"))
+            return _blank(text, at, _line_end(text, at)), appended
+        errors.append((pos, pos + 1, f"unexpected '{tok.value}': nothing to close here"))
         return _blank(text, pos, pos + 1), appended
-    raise e
+    end = min(tok.end or pos + 1, n)
+    errors.append((pos, max(end, pos + 1), f"unexpected {tok.value!r}"))
+    return _blank(text, pos, max(end, pos + 1)), appended

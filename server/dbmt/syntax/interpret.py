@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import re
 
-from lark import Token
-
 from . import nodes as n
-from .generic import Block, Group, Line, item_end, item_start
+from .generic import Block, Group, Line, Token
 
 MARK_NAME_RE = re.compile(r"%([a-z_][a-z0-9_]*)")
 MARK_ARG_RE = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"|[^\s]+")
@@ -40,6 +38,12 @@ def unescape(body: str) -> str:
 
 def _tok(item, *types: str) -> bool:
     return type(item) is Token and item.type in types
+
+
+# Token kinds tested on every column and setting: the hot paths test `type(it) is Token and
+# it.type in …` inline rather than through _tok (a call per item was a tenth of interpreting).
+NAMEISH = frozenset(("NAME", "QNAME"))
+PARTISH = frozenset(("NAME", "QNAME", "NUMBER"))  # a part of a dotted name
 
 
 def _word(item, *words: str) -> bool:
@@ -80,10 +84,10 @@ class Interpreter:
 
     # -- positions and errors ------------------------------------------------------------
     def s(self, item) -> int:
-        return item_start(item) + self.base
+        return item.start + self.base
 
     def e(self, item) -> int:
-        return item_end(item) + self.base
+        return item.end + self.base
 
     def error(self, message: str, start_item, end_item=None) -> None:
         end_item = start_item if end_item is None else end_item
@@ -94,18 +98,25 @@ class Interpreter:
 
     # -- names and values --------------------------------------------------------------
     def name(self, tok) -> n.Name:
+        base = self.base
         if tok.type == "QNAME":
-            return n.Name(unescape(tok.value[1:-1]), self.s(tok), self.e(tok), quoted=True)
-        return n.Name(tok.value, self.s(tok), self.e(tok))
+            return n.Name(unescape(tok.value[1:-1]), tok.start + base, tok.end + base, quoted=True)
+        return n.Name(tok.value, tok.start + base, tok.end + base)
 
     def qname(self, items: list, i: int) -> tuple[n.QualifiedName | None, int]:
         """Reads `a.b.c` (names or quoted names joined by dots) from items[i:]."""
         parts: list[n.Name] = []
-        while i < len(items) and _tok(items[i], "NAME", "QNAME", "NUMBER"):
-            parts.append(self.name(items[i]))
-            if i + 1 < len(items) and _tok(items[i + 1], "DOT") and i + 2 < len(items) and _tok(items[i + 2], "NAME", "QNAME", "NUMBER"):
-                i += 2
-                continue
+        count = len(items)
+        while i < count:
+            it = items[i]
+            if type(it) is not Token or it.type not in PARTISH:
+                break
+            parts.append(self.name(it))
+            if i + 2 < count:
+                dot, nxt = items[i + 1], items[i + 2]
+                if (type(dot) is Token and dot.type == "DOT" and type(nxt) is Token and nxt.type in PARTISH):
+                    i += 2
+                    continue
             i += 1
             break
         if not parts:
@@ -117,7 +128,7 @@ class Interpreter:
         if not items:
             return None
         first = items[0]
-        start, end = self.s(first), self.e(items[-1])
+        start, end = first.start + self.base, items[-1].end + self.base
         if len(items) == 1 and type(first) is Token:
             t = first.type
             v = first.value
@@ -153,17 +164,29 @@ class Interpreter:
 
     def settings(self, group: Group) -> list[n.Setting]:
         out: list[n.Setting] = []
+        base = self.base
         for entry in _split(group.items, "COMMA"):
             if not entry:
                 continue
-            colon = next((k for k, it in enumerate(entry) if _tok(it, "COLON")), None)
+            colon = None
+            for k, it in enumerate(entry):
+                if type(it) is Token and it.type == "COLON":
+                    colon = k
+                    break
             key_items = entry if colon is None else entry[:colon]
-            if not key_items or not all(_tok(it, "NAME", "QNAME") for it in key_items):
+            for it in key_items:
+                if type(it) is not Token or it.type not in NAMEISH:
+                    key_items = None
+                    break
+            if not key_items:
                 self.error(f"expected a setting name, found {describe(entry[0])}", entry[0], entry[-1])
                 continue
-            key = " ".join(it.value.lower() for it in key_items)
-            start, end = self.s(entry[0]), self.e(entry[-1])
-            ks, ke = self.s(key_items[0]), self.e(key_items[-1])
+            if len(key_items) == 1:
+                key = key_items[0].value.lower()
+            else:
+                key = " ".join([it.value.lower() for it in key_items])
+            start, end = entry[0].start + base, entry[-1].end + base
+            ks, ke = key_items[0].start + base, key_items[-1].end + base
             if colon is None:
                 out.append(n.Setting(key, start, end, ks, ke))
                 continue
@@ -356,27 +379,29 @@ class Interpreter:
             self.error("unexpected '{' in a table body", line.block)
             return
         head = items[0]
-        if _tok(head, "MARK"):
+        kind = head.type if type(head) is Token else None
+        if kind == "MARK":
             t.marks.append(self.mark(head, "block"))
             self.stray_marks(items[1:], "table body")
             return
-        if _word(head, "note") and (line.block is not None or (len(items) > 1 and _tok(items[1], "COLON"))):
+        word = head.value.lower() if kind == "NAME" else None
+        if word == "note" and (line.block is not None or (len(items) > 1 and _tok(items[1], "COLON"))):
             v = self.note_of(line)
             if v is not None:
                 t.notes.append(v)
             return
-        if _word(head, "indexes") and line.block is not None and len(items) == 1:
+        if word == "indexes" and line.block is not None and len(items) == 1:
             for il in line.block.lines:
                 self.index_line(t, il)
             return
-        if _word(head, "checks") and line.block is not None and len(items) == 1:
+        if word == "checks" and line.block is not None and len(items) == 1:
             for cl in line.block.lines:
                 self.check_line(t, cl)
             return
-        if _word(head, "records") and line.block is not None:
+        if word == "records" and line.block is not None:
             t.records.append(self.records(line, in_table=True))
             return
-        if _tok(head, "TILDE"):
+        if kind == "TILDE":
             if len(items) >= 2 and _tok(items[1], "NAME", "QNAME"):
                 t.injections.append(self.name(items[1]))
                 if len(items) > 2:
@@ -388,16 +413,18 @@ class Interpreter:
 
     def column(self, t: n.Table, line: Line) -> None:
         items = line.items
+        count = len(items)
+        base = self.base
         head = items[0]
         if line.block is not None:
             self.error(f"unexpected '{{' after {describe(head)}: a column has no body", line.block)
-        if not _tok(head, "NAME", "QNAME", "NUMBER"):
+        if type(head) is not Token or head.type not in PARTISH:
             self.error(f"expected a column name, found {describe(head)}", head, items[-1])
             self.stray_marks(items, "table body")
             return
         name = self.name(head)
         i = 1
-        if i >= len(items) or not _tok(items[i], "NAME", "QNAME"):
+        if i >= count or type(items[i]) is not Token or items[i].type not in NAMEISH:
             if i >= len(items):
                 self.error(f"expected a column type after '{name.text}'", head)
             else:
@@ -415,32 +442,37 @@ class Interpreter:
         args = None
         array = 0
         type_end = items[i - 1]
-        if i < len(items) and isinstance(items[i], Group) and items[i].kind == "(" :
-            g = items[i]
-            args = "".join(_raw(x) for x in g.items)
-            type_end = g
+        it = items[i] if i < count else None
+        if type(it) is Group and it.kind == "(":
+            args = "".join(_raw(x) for x in it.items)
+            type_end = it
             i += 1
-        while i < len(items) and isinstance(items[i], Group) and items[i].kind == "[" and (
-                not items[i].items or (len(items[i].items) == 1 and _tok(items[i].items[0], "NUMBER"))):
+            it = items[i] if i < count else None
+        while type(it) is Group and it.kind == "[" and (
+                not it.items or (len(it.items) == 1 and _tok(it.items[0], "NUMBER"))):
             array += 1
-            type_end = items[i]
+            type_end = it
             i += 1
-        ts, te = self.s(type_start), self.e(type_end)
-        ttext = qn.text + (f"({args})" if args is not None else "") + "[]" * array
-        tref = n.TypeRef(qn, args, array, ttext, ts, te)
+            it = items[i] if i < count else None
+        ttext = qn.text
+        if args is not None:
+            ttext += f"({args})"
+        if array:
+            ttext += "[]" * array
+        tref = n.TypeRef(qn, args, array, ttext, type_start.start + base, type_end.end + base)
         settings: list[n.Setting] = []
         marks: list[n.Mark] = []
-        if i < len(items) and isinstance(items[i], Group) and items[i].kind == "[":
-            settings = self.settings(items[i])
+        if type(it) is Group and it.kind == "[":
+            settings = self.settings(it)
             i += 1
         # DBML's old syntax: `id int PK unique`, settings without brackets.
-        while i < len(items) and _tok(items[i], "NAME") and items[i].value.lower() in BARE_SETTINGS:
+        while i < count and _tok(items[i], "NAME") and items[i].value.lower() in BARE_SETTINGS:
             settings.append(n.Setting(items[i].value.lower(), self.s(items[i]), self.e(items[i]), self.s(items[i]), self.e(items[i])))
             i += 1
-        while i < len(items) and _tok(items[i], "MARK"):
+        while i < count and _tok(items[i], "MARK"):
             marks.append(self.mark(items[i], "column"))
             i += 1
-        if i < len(items):
+        if i < count:
             bad = items[i]
             if _tok(bad, "NAME") and not settings and not marks:
                 msg = (f"unexpected {describe(bad)} after the type of column '{name.text}': "
@@ -753,12 +785,14 @@ def _raw(item) -> str:
 
 
 def _split(items: list, sep: str) -> list[list]:
-    parts: list[list] = [[]]
+    part: list = []
+    parts: list[list] = [part]
     for it in items:
         if type(it) is Token and it.type == sep:
-            parts.append([])
+            part = []
+            parts.append(part)
         else:
-            parts[-1].append(it)
+            part.append(it)
     return parts
 
 

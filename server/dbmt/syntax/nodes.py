@@ -9,6 +9,8 @@ from __future__ import annotations
 
 
 class Node:
+    # Subclasses assign start/end themselves: a super().__init__ call per node was a twentieth
+    # of interpreting a big workspace.
     __slots__ = ("start", "end")
 
     def __init__(self, start: int, end: int):
@@ -28,7 +30,8 @@ class Name(Node):
     __slots__ = ("text", "quoted")
 
     def __init__(self, text: str, start: int, end: int, quoted: bool = False):
-        super().__init__(start, end)
+        self.start = start
+        self.end = end
         self.text = text
         self.quoted = quoted
 
@@ -39,12 +42,14 @@ class QualifiedName(Node):
     __slots__ = ("parts",)
 
     def __init__(self, parts: list[Name]):
-        super().__init__(parts[0].start, parts[-1].end)
+        self.start = parts[0].start
+        self.end = parts[-1].end
         self.parts = parts
 
     @property
     def text(self) -> str:
-        return ".".join(p.text for p in self.parts)
+        parts = self.parts
+        return parts[0].text if len(parts) == 1 else ".".join(p.text for p in parts)
 
     @property
     def last(self) -> Name:
@@ -65,7 +70,8 @@ class Value(Node):
     __slots__ = ("kind", "text", "qname")
 
     def __init__(self, kind: str, text: str, start: int, end: int, qname: QualifiedName | None = None):
-        super().__init__(start, end)
+        self.start = start
+        self.end = end
         self.kind = kind
         self.text = text
         self.qname = qname
@@ -77,7 +83,8 @@ class MarkArg(Node):
     __slots__ = ("text", "kind")
 
     def __init__(self, text: str, kind: str, start: int, end: int):
-        super().__init__(start, end)
+        self.start = start
+        self.end = end
         self.text = text
         self.kind = kind
 
@@ -89,7 +96,8 @@ class Mark(Node):
 
     def __init__(self, name: str, start: int, name_end: int, end: int, args: list[MarkArg],
                  placement: str, bad_args: list[tuple[int, int, str]]):
-        super().__init__(start, end)
+        self.start = start
+        self.end = end
         self.name = name
         self.name_end = name_end
         self.args = args
@@ -104,7 +112,8 @@ class Setting(Node):
 
     def __init__(self, key: str, start: int, end: int, key_start: int, key_end: int,
                  value: Value | None = None, ref: "InlineRef | None" = None):
-        super().__init__(start, end)
+        self.start = start
+        self.end = end
         self.key = key
         self.key_start = key_start
         self.key_end = key_end
@@ -125,7 +134,8 @@ class Endpoint(Node):
     __slots__ = ("table", "columns")
 
     def __init__(self, table: QualifiedName | None, columns: list[Name], start: int, end: int):
-        super().__init__(start, end)
+        self.start = start
+        self.end = end
         self.table = table
         self.columns = columns
 
@@ -136,7 +146,8 @@ class InlineRef(Node):
     __slots__ = ("op", "target")
 
     def __init__(self, op: str, target: Endpoint, start: int, end: int):
-        super().__init__(start, end)
+        self.start = start
+        self.end = end
         self.op = op
         self.target = target
 
@@ -147,7 +158,8 @@ class TypeRef(Node):
     __slots__ = ("qname", "args", "array", "text")
 
     def __init__(self, qname: QualifiedName, args: str | None, array: int, text: str, start: int, end: int):
-        super().__init__(start, end)
+        self.start = start
+        self.end = end
         self.qname = qname
         self.args = args
         self.array = array
@@ -159,7 +171,8 @@ class Column(Node):
 
     def __init__(self, name: Name, type_: TypeRef | None, settings: list[Setting], marks: list[Mark],
                  start: int, end: int):
-        super().__init__(start, end)
+        self.start = start
+        self.end = end
         self.name = name
         self.type = type_
         self.settings = settings
@@ -185,7 +198,8 @@ class IndexEntry(Node):
     __slots__ = ("columns", "expressions", "settings")
 
     def __init__(self, columns: list[Name], expressions: list[Value], settings: list[Setting], start: int, end: int):
-        super().__init__(start, end)
+        self.start = start
+        self.end = end
         self.columns = columns
         self.expressions = expressions
         self.settings = settings
@@ -197,7 +211,8 @@ class CheckEntry(Node):
     __slots__ = ("expression", "settings")
 
     def __init__(self, expression: Value, settings: list[Setting], start: int, end: int):
-        super().__init__(start, end)
+        self.start = start
+        self.end = end
         self.expression = expression
         self.settings = settings
 
@@ -208,7 +223,8 @@ class Records(Node):
     __slots__ = ("table", "columns", "rows")
 
     def __init__(self, table: QualifiedName | None, columns: list[Name], rows: list[list[Value]], start: int, end: int):
-        super().__init__(start, end)
+        self.start = start
+        self.end = end
         self.table = table
         self.columns = columns
         self.rows = rows
@@ -222,7 +238,8 @@ class Element(Node):
     kind = "element"
 
     def __init__(self, keyword: str, name: QualifiedName | None, start: int, end: int):
-        super().__init__(start, end)
+        self.start = start
+        self.end = end
         self.keyword = keyword
         self.name = name
         self.settings: list[Setting] = []
@@ -262,7 +279,8 @@ class EnumValue(Node):
     __slots__ = ("name", "settings")
 
     def __init__(self, name: Name, settings: list[Setting], start: int, end: int):
-        super().__init__(start, end)
+        self.start = start
+        self.end = end
         self.name = name
         self.settings = settings
 
@@ -288,7 +306,8 @@ class Relationship(Node):
     __slots__ = ("left", "op", "op_start", "right", "settings")
 
     def __init__(self, left: Endpoint, op: str, op_start: int, right: Endpoint, settings: list[Setting], start: int, end: int):
-        super().__init__(start, end)
+        self.start = start
+        self.end = end
         self.left = left
         self.op = op
         self.op_start = op_start
@@ -359,7 +378,8 @@ class UseSpecifier(Node):
     __slots__ = ("kind_word", "qname", "alias")
 
     def __init__(self, kind_word: str, qname: QualifiedName, alias: Name | None, start: int, end: int):
-        super().__init__(start, end)
+        self.start = start
+        self.end = end
         self.kind_word = kind_word
         self.qname = qname
         self.alias = alias
@@ -382,7 +402,8 @@ class Comment(Node):
     __slots__ = ("text",)
 
     def __init__(self, text: str, start: int, end: int):
-        super().__init__(start, end)
+        self.start = start
+        self.end = end
         self.text = text
 
 
@@ -392,7 +413,8 @@ class SyntaxError_(Node):
     __slots__ = ("code", "message")
 
     def __init__(self, code: str, message: str, start: int, end: int):
-        super().__init__(start, end)
+        self.start = start
+        self.end = end
         self.code = code
         self.message = message
 

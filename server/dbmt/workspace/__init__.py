@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 
 from ..diagnostics import ERROR, Diagnostic, Related
-from ..syntax import parse_text
+from ..syntax import parse_files, parse_text
 from .config import Config, ConfigError, find_root, load_config
 from .files import discover, read_source
 from .index import FileModel, Index
@@ -84,9 +84,10 @@ class Workspace:
         was_enabled = gc.isenabled()
         gc.disable()
         try:
-            for p in (paths if paths is not None else discover(root, config)):
-                text, problem = read_source(p)
-                ws._load(os.path.abspath(p), text, problem)
+            sources = [(os.path.abspath(p), *read_source(p)) for p in (paths if paths is not None else discover(root, config))]
+            parsed = parse_files([text for _, text, _ in sources])
+            for (path, text, problem), pf in zip(sources, parsed):
+                ws._load(path, text, problem, pf)
             ws._resolve_all()
             ws.check_all()
         finally:
@@ -95,14 +96,15 @@ class Workspace:
                 gc.freeze()
         return ws
 
-    def _model(self, path: str, text: str, previous: FileModel | None = None) -> FileModel:
-        """Parse a file; with its previous model, only the chunks an edit touched are parsed
-        again (the previous model's syntax is consumed)."""
-        parsed = parse_text(text, previous=previous.parsed if previous is not None else None)
+    def _model(self, path: str, text: str, previous: FileModel | None = None, parsed=None) -> FileModel:
+        """Parse a file (or take its parse from a parallel load); with its previous model, only
+        the chunks an edit touched are parsed again (the previous model's syntax is consumed)."""
+        if parsed is None:
+            parsed = parse_text(text, previous=previous.parsed if previous is not None else None)
         return FileModel(path, parsed, path.endswith(".dbml"))
 
-    def _load(self, path: str, text: str, problem=None) -> None:
-        fm = self._model(path, text)
+    def _load(self, path: str, text: str, problem=None, parsed=None) -> None:
+        fm = self._model(path, text, parsed=parsed)
         self.files[path] = FileState(path, fm, problem)
         self.index.add(fm)
 

@@ -1,0 +1,178 @@
+"""Parsing on two cores gives exactly the serial load: same syntax model, same diagnostics."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+import dbmt.syntax as syntax
+from dbmt.syntax import nodes, parallel, parse_files, parse_text
+from dbmt.syntax.generic import parse_chunk
+from dbmt.syntax.blocks import split_chunks
+from dbmt.workspace import Workspace
+from dbmt.workspace.config import Config
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+
+
+def dump(x):
+    """A syntax model as plain data: every slot of every node, offsets included."""
+    if isinstance(x, nodes.Node):
+        slots = [s for cls in type(x).__mro__ for s in getattr(cls, "__slots__", ())]
+        return (type(x).__name__, tuple((s, dump(getattr(x, s))) for s in slots))
+    if isinstance(x, (list, tuple)):
+        return [dump(i) for i in x]
+    if isinstance(x, dict):
+        return {k: dump(v) for k, v in x.items()}
+    assert x is None or isinstance(x, (str, int, float, bool)), type(x)
+    return x
+
+
+def dump_file(pf) -> tuple:
+    return (pf.text, dump(pf.elements), dump(pf.errors), dump(pf.marks), dump(pf.comments))
+
+
+def dump_workspace(ws: Workspace) -> dict:
+    out = {}
+    for path, st in ws.files.items():
+        diags = [(d.code, d.severity, d.message, d.start, d.end,
+                  [(r.path, r.start, r.end, r.message) for r in d.related]) for d in st.diagnostics]
+        out[path] = (dump_file(st.model.parsed), diags)
+    return out
+
+
+@pytest.fixture
+def counted_decodes(monkeypatch):
+    """How many chunk parses came back from a worker (decoded in this process)."""
+    seen = []
+    real = parallel.decode_chunk
+
+    def decode(x):
+        seen.append(1)
+        return real(x)
+
+    monkeypatch.setattr(parallel, "decode_chunk", decode)
+    return seen
+
+
+def fixture_workspaces() -> list[Path]:
+    return sorted({p.parent for p in FIXTURES.rglob("*.dbmt")} | {p.parent for p in FIXTURES.rglob("*.dbml")})
+
+
+def open_ws(root: Path, min_chars: int, monkeypatch) -> Workspace:
+    monkeypatch.setattr(parallel, "PARALLEL_MIN_CHARS", min_chars)
+    monkeypatch.setattr(parallel, "SPAWN_MIN_CHARS", min_chars)
+    syntax.DEFAULT_CACHE.data.clear()  # parse everything again, in the worker too
+    return Workspace.open(root, config=Config(root=root))
+
+
+def worker_takes_all(monkeypatch):
+    """This process claims no file: the worker parses them all (forked, it sees the real claim)."""
+    real = parallel._claim
+    monkeypatch.setattr(parallel, "_claim", lambda ends, front: real(ends, front) if front else None)
+
+
+def slow_here(monkeypatch):
+    """Files parsed in this process take a little longer, so both sides get some."""
+    real = syntax.parse_text
+
+    def parse_text(text, cache=None):
+        time.sleep(0.003)
+        return real(text, cache)
+
+    monkeypatch.setattr(syntax, "parse_text", parse_text)
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_parallel_load_equals_serial_load_on_every_fixture_folder(method, monkeypatch, counted_decodes):
+    if method not in parallel.multiprocessing.get_all_start_methods():
+        pytest.skip(f"no {method} start method here")
+    monkeypatch.setattr(parallel, "start_method", lambda: method)
+    worker_takes_all(monkeypatch)
+    roots = fixture_workspaces() if method == "fork" else [FIXTURES / "extensions" / "teams_broken"]
+    for root in roots:
+        if len(list(root.glob("*.dbm[lt]"))) < 2:
+            continue
+        serial = dump_workspace(open_ws(root, 10**12, monkeypatch))
+        assert not counted_decodes
+        parallel_ws = dump_workspace(open_ws(root, 0, monkeypatch))
+        assert counted_decodes, f"{root}: the worker delivered nothing"
+        counted_decodes.clear()
+        assert parallel_ws == serial, root
+
+
+def test_parallel_load_of_all_fixtures_as_one_workspace(tmp_path, monkeypatch, counted_decodes):
+    # Many files with syntax errors, marks and every element kind, big enough for batches.
+    for i, p in enumerate(sorted(FIXTURES.rglob("*.dbm[lt]"))):
+        (tmp_path / f"{i:03d}_{p.name}").write_text(p.read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setattr(parallel, "BATCH_CHARS", 2_000)
+    monkeypatch.setattr(parallel, "start_method", lambda: "fork" if "fork" in parallel.multiprocessing.get_all_start_methods() else "spawn")
+    serial = dump_workspace(open_ws(tmp_path, 10**12, monkeypatch))
+    here = []
+    slow_here(monkeypatch)
+    counting = syntax.parse_text
+    monkeypatch.setattr(syntax, "parse_text", lambda text, cache=None: here.append(1) or counting(text, cache))
+    par = dump_workspace(open_ws(tmp_path, 0, monkeypatch))
+    assert counted_decodes and here, "both processes parse some of the files"
+    assert par == serial
+
+
+def test_a_worker_that_dies_costs_time_not_results(tmp_path, monkeypatch):
+    if "fork" not in parallel.multiprocessing.get_all_start_methods():
+        pytest.skip("needs fork to patch the worker")
+    texts = [p.read_text(encoding="utf-8") for p in sorted(FIXTURES.rglob("*.dbm[lt]"))]
+    monkeypatch.setattr(parallel, "start_method", lambda: "fork")
+
+    def die(conn, ends, texts, batch_chars):
+        for _ in range(3):
+            parallel._claim(ends, front=True)  # claimed, never delivered
+        os._exit(3)
+
+    monkeypatch.setattr(parallel, "_work", die)
+    got = parse_files(texts, cache=None, parallel_min_chars=0)
+    assert [dump_file(pf) for pf in got] == [dump_file(parse_text(t, cache=None)) for t in texts]
+
+
+def test_transfer_format_round_trips_every_fixture_chunk():
+    for p in sorted(FIXTURES.rglob("*.dbm[lt]")):
+        text = p.read_text(encoding="utf-8")
+        for s, e in split_chunks(text) + [(0, len(text))]:
+            cp = parse_chunk(text[s:e])
+            back = parallel.decode_chunk(parallel.marshal.loads(parallel.marshal.dumps(parallel.encode_chunk(cp))))
+            assert parallel.encode_chunk(back) == parallel.encode_chunk(cp)
+            assert (back.comments, back.errors) == (cp.comments, cp.errors)
+
+
+def test_small_loads_stay_in_process(monkeypatch):
+    def boom(*a, **k):
+        raise AssertionError("a worker was started for a small load")
+
+    monkeypatch.setattr(parallel, "parse_in_parallel", boom)
+    parse_files(["Table a {\n  id int\n}\n", "Table b {\n  id int\n}\n"], cache=None)
+
+
+def test_an_error_in_this_process_ends_the_worker(monkeypatch):
+    if "fork" not in parallel.multiprocessing.get_all_start_methods():
+        pytest.skip("needs fork")
+    texts = [p.read_text(encoding="utf-8") for p in sorted(FIXTURES.rglob("*.dbm[lt]"))]
+    monkeypatch.setattr(parallel, "start_method", lambda: "fork")
+    started = []
+    real_process = parallel.multiprocessing.get_context("fork").Process
+
+    class Recorded(real_process):
+        def start(self):
+            started.append(self)
+            super().start()
+
+    monkeypatch.setattr(parallel.multiprocessing.get_context("fork"), "Process", Recorded)
+
+    def broken(text, cache=None):
+        raise RuntimeError("a bug while parsing here")
+
+    monkeypatch.setattr(syntax, "parse_text", broken)
+    with pytest.raises(RuntimeError):
+        parse_files(texts, cache=None, parallel_min_chars=0)
+    assert started and all(not p.is_alive() for p in started)
