@@ -32,7 +32,8 @@ def dump(x):
 
 
 def dump_file(pf) -> tuple:
-    return (pf.text, dump(pf.elements), dump(pf.errors), dump(pf.marks), dump(pf.comments))
+    return (pf.text, dump(pf.elements), dump(pf.errors), dump(pf.marks), dump(pf.comments),
+            [(c.start, c.end, c.dangling) for c in pf.chunks])
 
 
 def dump_workspace(ws: Workspace) -> dict:
