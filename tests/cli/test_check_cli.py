@@ -117,3 +117,14 @@ def test_paths_without_check_is_usage_error(tmp_path):
 def test_version():
     r = run(["--version"], REPO)
     assert r.returncode == 0 and r.stdout.startswith("dbmt-lsp ")
+
+
+def test_reader_that_stops_early_gets_no_traceback(tmp_path):
+    """`dbmt-lsp --check | head -1`: output beyond what the reader took is dropped quietly."""
+    write(tmp_path, "a.dbmt", "".join(f"Table t{i} {{\n  x int [ref: > nope{i}.id]\n}}\n" for i in range(3000)))
+    p = subprocess.Popen([EXE, "--check", "--no-cache"], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert p.stdout.readline().startswith(b"a.dbmt:")
+    p.stdout.close()
+    err = p.stderr.read().decode()
+    assert p.wait(timeout=120) == 2
+    assert err == ""
