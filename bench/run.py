@@ -167,9 +167,12 @@ def workspace(tables: int, files: int, single: bool = False) -> Path:
         return ws
     OUT.mkdir(parents=True, exist_ok=True)
     log(f"generating {name} …")
-    gen = load_generator()
+    # In a process of its own: peak RSS is read from wait4, and a child forked from a big
+    # harness starts with the harness's pages (a 20,000-table generation left it at 240 MB).
     t0 = time.perf_counter()
-    gen.generate(tables, files, SEED, str(ws), single_file=single, quiet=True)
+    subprocess.run([sys.executable, str(BENCH / "generate.py"), "--tables", str(tables), "--files", str(files),
+                    "--seed", str(SEED), "--out", str(ws)] + (["--single-file"] if single else []),
+                   check=True, stdout=subprocess.DEVNULL)
     GEN_TIMES[name] = time.perf_counter() - t0
     stamp.write_text(key)
     return ws
@@ -611,9 +614,12 @@ def machine_line() -> str:
         parse_v = json.loads((BENCH / "node_modules/@dbml/parse/package.json").read_text())["version"]
     except (OSError, ValueError, KeyError):
         parse_v = "?"
+    import resource
+    harness = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * (1 if sys.platform == "darwin" else 1024)
     return (f"Machine: {platform.machine()}, {os.cpu_count()} CPUs (nproc {cmd('nproc')}), "
             f"Python {platform.python_version()}, node {cmd('node', '--version')}, "
-            f"@dbml/parse {parse_v}, {time.strftime('%Y-%m-%d')}")
+            f"@dbml/parse {parse_v}, {time.strftime('%Y-%m-%d')}; harness peak RSS {fmt_mb(harness)} "
+            f"(a forked child's peak RSS can be no lower)")
 
 
 # --------------------------------------------------------------------------- engine child
