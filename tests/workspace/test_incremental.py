@@ -114,6 +114,14 @@ SNIPPETS = [
     "use { table Users } from '../social/posting'\n", "use * from '../shoes/shoes'\n",
     "Enum AccessoryExtType {\n  A\n}\n", "  %extension_requires RunningExt LedExt\n",
     "  %access confidential\n", "  name varchar\n", "  post_id int\n", "}\n", "{\n",
+    # Names that go by other names: import aliases, re-exports under an alias, used elsewhere.
+    "use { table Users as U } from '../social/posting'\n", "Ref: U.id - Shoes.id\n",
+    "reuse { table RelUserPosts as RUP } from '../social/posting'\n", "use { table RUP } from '../shoes/shoes'\n",
+    "Ref: RUP.user_id > Shoes.id\n", "reuse { table SkeeingExt as SK } from '../accessories/accessories'\n",
+    "use { table SK } from '../shoes/shoes'\n", "Ref: SK.id > Shoes.id\n",
+    "TableGroup GrZ {\n  %require_columns zz\n  SK\n  RUP\n}\n",
+    "reuse { enum AccessoryExtType as AE2 } from '../accessories/accessories'\n",
+    "use { enum AE2 } from '../shoes/shoes'\n", "Table X4 {\n  %extension_enum AE2.SkeeingExt\n  id key_t [pk]\n}\n",
 ]
 
 

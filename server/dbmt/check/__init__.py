@@ -60,7 +60,7 @@ def _run(ctx, fm) -> None:
             ctx.out.append(Diagnostic(
                 "DBMT900", "information",
                 f"internal error in rule {name}: {type(exc).__name__}: {exc} ({first.filename.rsplit('/', 1)[-1]}:{first.lineno}); other rules ran",
-                fm.path, 0, 0))
+                fm.path, ctx.start, ctx.start))  # at its unit, so it moves with it
 
 
 __all__ = ["run_rules", "decode_diagnostic", "CODES"]

@@ -137,7 +137,7 @@ class Ctx:
         deps = {f"{kind}:{key}", f"scope:{path}"}
         if kind == "table" and key.startswith("public."):
             deps.add(f"table:{key[7:]}")
-        recording, self.index.recording = self.index.recording, None
+        recording, self.index.recording = self.index.recording, deps
         try:
             return self.index.visible(path, kind, key), deps
         finally:

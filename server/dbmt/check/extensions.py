@@ -110,6 +110,10 @@ def _enum_facts(ctx: Ctx, e: Definition) -> list[tuple[str, object]]:
     ctx.depend(f"claims:{e.key}")
     ctx.depend(f"supporters:{e.key}")
     ctx.depend(f"enum:{e.key}")
+    ctx.depend("aliases:*")
+    for alias in ctx.index.import_aliases("enum", e.element.name.last.text if e.element.name else ""):
+        ctx.depend(f"claims:public.{alias}")
+        ctx.depend(f"supporters:public.{alias}")
     return _facts(ctx).items(ctx, _enum_slice(e))
 
 

@@ -56,13 +56,19 @@ def _refs_of_file(ctx: Ctx):
 
 def depend_on_mentions(ctx: Ctx, prefix: str, d: Definition) -> None:
     """Depend on the elements elsewhere that may name table `d` (a Ref, a TableGroup): they are
-    signed by the last part of the name they use (`refmention:users`), under an import alias'
-    original name too (index.FileModel), so a new mention of `d` re-checks its readers."""
+    signed by the last part of the name they use (`refmention:users`), so a reader depends on
+    every name `d` goes by (its own, its alias, the names `use … as` gives it anywhere)."""
     ctx.depend(f"table:{d.key}")
+    names = set()
     if d.element.name is not None:
-        ctx.depend(f"{prefix}:{d.element.name.last.text}")
+        names.add(d.element.name.last.text)
     if getattr(d.element, "alias", None) is not None:
-        ctx.depend(f"{prefix}:{d.element.alias.text}")
+        names.add(d.element.alias.text)
+    ctx.depend("aliases:*")
+    for name in list(names):
+        names |= ctx.index.import_aliases("table", name)
+    for name in names:
+        ctx.depend(f"{prefix}:{name}")
 
 
 def _scan_top_level_refs(ctx: Ctx, attribute) -> dict[tuple[str, int], list[tuple]]:

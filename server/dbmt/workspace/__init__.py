@@ -279,15 +279,21 @@ class Workspace:
 
     def _recheck(self, changed: set[str], units: list[Unit]) -> set[str]:
         """Check `units` and every unit that depends on a changed key; returns their files."""
-        for key in list(changed):
-            if key.startswith("exports:"):
-                # Files importing this one see a different set of names, and so does every
-                # lookup made from their point of view (`scope:<file>`).
-                target = key.split(":", 1)[1]
-                for other in self.files.values():
-                    if any(i.target == target for i in other.model.imports):
-                        changed.add(f"scope:{other.path}")
-                changed.add("names:*")  # "did you mean" suggestions draw on every name
+        todo = [k for k in changed if k.startswith("exports:")]
+        while todo:
+            # Files importing this one see a different set of names, and so does every lookup
+            # made from their point of view (`scope:<file>`); a file that re-exports it
+            # (`reuse`) offers different names in turn.
+            target = todo.pop().split(":", 1)[1]
+            for other in self.files.values():
+                for i in other.model.imports:
+                    if i.target != target:
+                        continue
+                    changed.add(f"scope:{other.path}")
+                    if i.reexport and f"exports:{other.path}" not in changed:
+                        changed.add(f"exports:{other.path}")
+                        todo.append(f"exports:{other.path}")
+            changed.add("names:*")  # "did you mean" suggestions draw on every name
         for key in list(changed):
             if key.startswith("scope:"):
                 # What that file's Refs, groups and marks name may now be another table.

@@ -102,6 +102,8 @@ class FileModel:
                 for spec in el.specifiers:
                     if spec.alias is not None:
                         imported_as[spec.alias.text] = spec.qname.last.text
+                        # Names under which a table or enum is known elsewhere (Index.aliases).
+                        sign("aliases:*", f"{spec.kind_word} {spec.qname.text} as {spec.alias.text}")
                         if spec.kind_word == "enum":
                             imported_enum_key[table_key("public", spec.alias.text)] = qkey(spec.qname)
 
@@ -181,7 +183,9 @@ class FileModel:
         for d in self.defs:
             owner = d.element if getattr(d.element, "generated_for", None) is None else d.element.generated_for
             self.defs_of.setdefault(id(owner), []).append(d)
-        self.signatures[f"exports:{path}"] = ",".join(sorted(f"{d.kind}:{d.key}" for d in self.defs))
+        # What importers can name here: its own definitions and what it re-exports (`reuse`).
+        reexports = [text[el.start:el.end] for el in parsed.elements if el.kind == "use" and el.keyword == "reuse"]
+        self.signatures[f"exports:{path}"] = "\x00".join([",".join(sorted(f"{d.kind}:{d.key}" for d in self.defs)), *reexports])
 
     def resolve_imports(self, exists) -> None:
         base = os.path.dirname(self.path)
@@ -245,6 +249,7 @@ class Index:
         self.no_use_files: set[str] = set()
         self.aliases: dict[str, list[str]] = {}  # table alias → table keys (workspace-wide)
         self._scopes: dict[str, dict[tuple[str, str], list[Definition]]] = {}
+        self._aliases: dict[tuple[str, str], set[str]] | None = None
         # While a file is checked, every name resolved (by rules or by workspace-wide scans
         # they share) is recorded here: the file depends on it.
         self.recording: set[str] | None = None
@@ -263,6 +268,7 @@ class Index:
         if not fm.has_use:
             self.no_use_files.add(fm.path)
         self._scopes.clear()
+        self._aliases = None
 
     def remove(self, path: str, keep_slot: bool = False) -> FileModel | None:
         """Forget a file's definitions. keep_slot: it is about to be re-added, so it keeps its
@@ -285,6 +291,7 @@ class Index:
                     del self.aliases[alias]
         self.no_use_files.discard(path)
         self._scopes.clear()
+        self._aliases = None
         return fm
 
     # -- visibility ------------------------------------------------------------------
@@ -325,9 +332,14 @@ class Index:
         return sc
 
     def visible(self, path: str, kind: str, key: str) -> list[Definition]:
+        found = self._visible(path, kind, key)
         if self.recording is not None:
             self.recording.add(f"{kind}:{key}")
-        found = self._visible(path, kind, key)
+            # Found under another name (an alias, an import alias): its own key too, whose
+            # signature is the definition's text.
+            for d in found:
+                if d.key != key:
+                    self.recording.add(f"{d.kind}:{d.key}")
         if len(found) > 1 and kind == "table":
             # A declared table (an `%events_for` table, say) comes before a generated one.
             found = sorted(found, key=lambda d: d.element.generated_for is not None)
@@ -358,6 +370,27 @@ class Index:
         if sc is None:
             return list(self.defs[kind].keys())
         return [k for (kd, k) in sc.keys() if kd == kind]
+
+    def import_aliases(self, kind: str, name: str) -> set[str]:
+        """Every other name a table or enum called `name` (last part) goes by somewhere through
+        `use`/`reuse … as` (transitively: `reuse { table users as u }`, then `use { table u as
+        v }`). Files sign what they mention by the name they use; a reader of `name` depends on
+        these too. Depend on `aliases:*` when using this (Index.aliases are `Table x as y` aliases)."""
+        if self._aliases is None:
+            edges: dict[tuple[str, str], set[str]] = {}
+            for fm in self.files.values():
+                for imp in fm.imports:
+                    if imp.kind in ("table", "enum") and imp.spec is not None and imp.spec.alias is not None:
+                        edges.setdefault((imp.kind, imp.spec.qname.last.text), set()).add(imp.spec.alias.text)
+            self._aliases = edges
+        out: set[str] = set()
+        todo = [name]
+        while todo:
+            for a in self._aliases.get((kind, todo.pop()), ()):
+                if a not in out and a != name:
+                    out.add(a)
+                    todo.append(a)
+        return out
 
     def definition(self, ref: tuple) -> Definition | None:
         """The current Definition a `Definition.ref` names, or None if it is gone."""
