@@ -152,8 +152,18 @@ class _Lines:
         return line + 1, col + 1
 
 
+def _engine_digest() -> str:
+    """The checker's own code and grammar: cached results are only as good as the rules that
+    made them, and a development install changes them without a new version number."""
+    here = Path(__file__).resolve().parent
+    h = hashlib.sha1()
+    for f in sorted([*here.rglob("*.py"), *here.rglob("*.lark")]):
+        h.update(str(f.relative_to(here)).encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()
+
+
 def _fingerprint(config, files: list[str]) -> tuple[str, dict[str, str]]:
-    h = hashlib.sha256(f"{__version__}|{CACHE_FORMAT}|{config!r}".encode())
+    h = hashlib.sha256(f"{__version__}|{CACHE_FORMAT}|{_engine_digest()}|{config!r}".encode())
     per_file = {}
     for f in sorted(files):
         data = Path(f).read_bytes()
