@@ -1,8 +1,10 @@
 """Files → index → diagnostics: discovery, reading, incremental updates and re-checks by name.
 
 `Workspace` is the engine every consumer sits on (CLI, language server, benchmarks). Replacing
-one file's text re-parses that file only (chunks whose text did not change come from the parse
-cache) and re-checks the files that depend on a name whose definition changed.
+one file's text re-parses the chunks of that file the edit touched, and re-checks the units
+(top-level elements) it replaced and the units, in any file, that depend on a name whose
+signature changed; every other unit keeps its diagnostics, moved with its text
+(docs/architecture.md).
 """
 
 from __future__ import annotations
@@ -196,15 +198,15 @@ class Workspace:
         st = FileState(path, fm, None)
         self.files[path] = st
         self.index.add(fm)
-        kept = dict(old.units) if old is not None else {}
-        to_check = self._assign_units(st, kept)
-        self._forget_units(kept.values())  # units whose chunks the edit replaced
+        old_units = dict(old.units) if old is not None else {}
+        to_check = self._assign_units(st, old_units)
+        self._forget_units(old_units.values())  # what is left: units whose chunks were replaced
         # Diagnostics point into this file (its own and other files'): places in a kept chunk
         # move with it; a unit with a place anywhere else is re-checked.
         if old_text is not None and old_text != text:
             now = {id(c) for c in fm.parsed.chunks}
-            kept = sorted((s, e, c.start - s) for c, s, e in before if id(c) in now)
-            to_check.extend(self._relocate(path, kept))
+            kept_chunks = sorted((s, e, c.start - s) for c, s, e in before if id(c) in now)
+            to_check.extend(self._relocate(path, kept_chunks))
         changed = {k for k in set(old_sigs) | set(fm.signatures) if old_sigs.get(k) != fm.signatures.get(k)}
         if old_has_use != fm.has_use:
             changed.add("nouse:*")
