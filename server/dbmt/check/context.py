@@ -114,11 +114,20 @@ class Ctx:
     def suggest(self, kind: str, wanted: str) -> str:
         """` (did you mean 'x'?)` or ''."""
         self.depend("names:*")
-        names = self.index.visible_names(self.path, kind)
-        shown = [k[7:] if k.startswith("public.") else k for k in names]
-        w = wanted[7:] if wanted.startswith("public.") else wanted
-        close = difflib.get_close_matches(w, shown, n=1, cutoff=0.6)
-        return f" (did you mean '{close[0]}'?)" if close else ""
+        # Per check run and point of view: a missing name is often missed many times over
+        # (a lost `use` line), and each guess compares it with every visible name.
+        view = None if self.path in self.index.no_use_files else self.path
+        key = ("suggest", view, kind, wanted)
+        got = self.cache.get(key)
+        if got is None:
+            shown = self.cache.get(("suggest-names", view, kind))
+            if shown is None:
+                names = self.index.visible_names(self.path, kind)
+                shown = self.cache[("suggest-names", view, kind)] = [k[7:] if k.startswith("public.") else k for k in names]
+            w = wanted[7:] if wanted.startswith("public.") else wanted
+            close = difflib.get_close_matches(w, shown, n=1, cutoff=0.6)
+            got = self.cache[key] = f" (did you mean '{close[0]}'?)" if close else ""
+        return got
 
     def collect(self, fn):
         """(fn(), the names it resolved): a dependency record of its own, for a scan to attribute."""
