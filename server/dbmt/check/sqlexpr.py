@@ -14,17 +14,14 @@ select item (`a, b`), an alias (`a b`, `a AS b`), `*`, `DISTINCT`, clauses (`a F
 Behaviour of the grammar (tree-sitter-sql 0.3.x, DerekStride/tree-sitter-sql), documented
 here and pinned by xfail tests rather than patched over:
 
-MySQL's `INTERVAL 1 YEAR` (and the standard `INTERVAL '1' YEAR`), which the grammar lacks,
-is read as a literal before parsing (same length, offsets hold); with a column operand it is
-still reported.
+Valid SQL the grammar lacks is rewritten, before parsing, into a form it has, of the same
+length and with the same names (`_grammar_forms`): MySQL's `INTERVAL 1 YEAR` and the standard
+`INTERVAL '1' YEAR`, array casts `x::text[]`, `AT TIME ZONE`, `COLLATE "C"`, MySQL's `<=>`,
+PostgreSQL's postfix `x ISNULL` / `x NOTNULL`, and the keyword arguments of `position(a IN b)`
+and `substring(a FROM 1 FOR 2)`. An INTERVAL with a column operand stays as written.
 
 Valid SQL that the grammar rejects (reported as errors):
-- array type casts: `x::text[]`, `x::varchar(3)[]`;
-- doubled quotes inside quoted identifiers: `"a""b"`;
-- special function syntax: `position('a' in b)`, `substring(a from 1 for 2)`;
-- `AT TIME ZONE`, `COLLATE "C"`, and MySQL's `<=>`;
-- PostgreSQL's postfix `x ISNULL` / `x NOTNULL` (the grammar reads the keyword as an
-  alias, which the shape check then rejects).
+- doubled quotes inside quoted identifiers: `"a""b"` (rewriting them would change the name).
 
 Invalid SQL that the grammar accepts (no error reported):
 - `()` (parsed as an empty list);
@@ -108,7 +105,7 @@ def parse_sql_expression(text: str, allow_list: bool = False) -> SqlExpression:
     as an index expression may be. MSSQL bracket identifiers (`[price] > 0`) are read as
     quoted identifiers; offsets are unchanged (`[x]` and `"x"` have the same length).
     """
-    errors, identifiers = _parse_cached(_mysql_intervals(_brackets_to_quotes(text)), allow_list)
+    errors, identifiers = _parse_cached(_grammar_forms(_brackets_to_quotes(text)), allow_list)
     # Fresh lists each call: the cached tuples must not be mutated by callers.
     return SqlExpression(text, list(errors), list(identifiers))
 
@@ -116,25 +113,55 @@ def parse_sql_expression(text: str, allow_list: bool = False) -> SqlExpression:
 _INTERVAL_UNITS = ("microsecond|second|minute|hour|day|week|month|quarter|year|second_microsecond|"
                    "minute_microsecond|minute_second|hour_microsecond|hour_second|hour_minute|"
                    "day_microsecond|day_second|day_minute|day_hour|year_month")
-_INTERVAL_RE = re.compile(
-    r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\""
-    r"|(?P<interval>\binterval\s+(?:[-+]?\d+(?:\.\d+)?|'(?:[^']|'')*')\s+(?:" + _INTERVAL_UNITS + r")\b)",
+_STRING = r"'(?:[^']|'')*'"
+_FLAT_ARGS = r"(?:[^()'\"]|" + _STRING + r")*?"
+# SQL forms the grammar lacks, each rewritten to one it has, of the same length (offsets hold)
+# and with no name added or lost. String literals and quoted names are matched first, so
+# nothing inside them is rewritten.
+_FORMS_RE = re.compile(
+    _STRING + r"|\"(?:[^\"]|\"\")*\""
+    # MySQL's INTERVAL 1 YEAR, the standard INTERVAL '1' YEAR → a string literal.
+    r"|(?P<interval>\binterval\s+(?:[-+]?\d+(?:\.\d+)?|" + _STRING + r")\s+(?:" + _INTERVAL_UNITS + r")\b)"
+    # Array casts: x::text[], '{}'::varchar(3)[] → the cast without its brackets.
+    r"|(?P<cast>::\s*[A-Za-z_][\w.]*(?:\s*\([^()]*\))?)(?P<array>(?:\s*\[\s*\d*\s*\])+)"
+    # now() AT TIME ZONE 'utc' → now() || 'utc'.
+    r"|(?P<attz>\bat\s+time\s+zone\b)"
+    # x COLLATE "C" → x.
+    r"|(?P<collate>\bcollate\s+(?:\"(?:[^\"]|\"\")*\"|[A-Za-z_][\w.]*))"
+    # MySQL's a <=> b → a = b; PostgreSQL's postfix x ISNULL / x NOTNULL → x = NULL / x <> NULL.
+    r"|(?P<nullsafe><=>)|(?P<isnull>\bisnull\b(?!\s*\())|(?P<notnull>\bnotnull\b(?!\s*\())"
+    # position(a IN b), substring(a FROM 1 FOR 2) → the same arguments separated by commas.
+    r"|(?P<special>\b(?:position|substring)\s*\(" + _FLAT_ARGS + r"\))",
     re.I)
+_ARG_WORDS_RE = re.compile(_STRING + r"|(?P<word>\b(?:in|from|for)\b)", re.I)
 
 
-def _mysql_intervals(text: str) -> str:
-    """MySQL's `INTERVAL 1 YEAR` (and the standard `INTERVAL '1' YEAR`), which the grammar
-    lacks, → a string literal of the same length, so offsets hold. Literal operands only: a
-    column operand (`INTERVAL n DAY`) stays as written, and is reported."""
-    if "nterval" not in text and "NTERVAL" not in text:
-        return text
+def _grammar_forms(text: str) -> str:
+    """Rewrite the SQL forms tree-sitter-sql lacks (see _FORMS_RE) into ones it parses, keeping
+    every offset. A form whose operand is not a literal (INTERVAL n DAY) stays as written."""
+    def rewrite(m: re.Match) -> str:
+        g = m.lastgroup
+        t = m.group(0)
+        if g == "interval":
+            return "'" + " " * (len(t) - 2) + "'"
+        if g == "array":
+            return m.group("cast") + " " * len(m.group("array"))
+        if g == "attz":
+            return "||" + " " * (len(t) - 2)
+        if g == "collate":
+            return " " * len(t)
+        if g == "nullsafe":
+            return " = "
+        if g == "isnull":
+            return "= NULL"
+        if g == "notnull":
+            return "<> NULL"
+        if g == "special":
+            return _ARG_WORDS_RE.sub(lambda w: w.group(0) if w.group("word") is None
+                                     else "," + " " * (len(w.group(0)) - 1), t)
+        return t
 
-    def blank(m: re.Match) -> str:
-        if m.group("interval") is None:
-            return m.group(0)
-        return "'" + " " * (len(m.group(0)) - 2) + "'"
-
-    return _INTERVAL_RE.sub(blank, text)
+    return _FORMS_RE.sub(rewrite, text)
 
 
 def _brackets_to_quotes(text: str) -> str:
