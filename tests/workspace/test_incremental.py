@@ -206,3 +206,31 @@ def test_edit_in_one_element_rechecks_that_element_only(tmp_path):
     assert unit_b in st.units.values() and unit_b.diagnostics[0] is diag_b  # kept, not re-checked
     msgs = {d.message: text[d.start:d.end] for d in ws.diagnostics_for(a)}
     assert msgs == {"unknown table 'nope'": "nope", "unknown table 'gone'": "gone"}
+
+
+@pytest.mark.parametrize("seed", [3, 8, 13, 21, 34])
+def test_random_character_edits_match_a_fresh_load(tmp_path, seed):
+    """Edits anywhere, not at line starts: into names, strings, brackets and comments."""
+    import random
+    import shutil
+
+    root = tmp_path / "shop"
+    shutil.copytree(SHOP, root)
+    from dbmt.workspace.config import find_root, load_config
+    config = load_config(*find_root(root))
+    ws = Workspace.open(root, config=config)
+    rnd = random.Random(seed)
+    pieces = SNIPPETS + ["}", "{", "'", "/*", "*/", "`", "[", "]", "(", ")", "\n", " ", "x", "😀", ".", ":", "%"]
+    paths = sorted(ws.files)
+    for step in range(40):
+        p = rnd.choice(paths)
+        text = ws.text_of(p)
+        at = rnd.randrange(len(text) + 1)
+        if text and rnd.random() < 0.4:
+            text = text[:at] + text[at + rnd.randrange(1, 30):]
+        else:
+            text = text[:at] + rnd.choice(pieces) + text[at:]
+        ws.update_file(p, text)
+        Path(p).write_text(text, encoding="utf-8")
+        fresh = Workspace.open(root, config=config)
+        assert _dump(ws) == _dump(fresh), f"step {step}: edit of {Path(p).name} at {at}"
