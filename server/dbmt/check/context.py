@@ -168,10 +168,6 @@ class Ctx:
                 return c
         return None
 
-    def line_of(self, path: str, offset: int) -> int:
-        fm = self.index.files.get(path)
-        return fm.parsed.lines.line_col(offset)[0] if fm else 0
-
     def places(self, where) -> str:
         """Other places for a message, from (path, offset) pairs: `in this file`, `in
         shop/x.dbmt`. A message never carries a line: the text may move under an edit without

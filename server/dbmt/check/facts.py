@@ -73,11 +73,6 @@ class Facts:
             out.extend(items)
         return out
 
-    def slices_of(self, path: str) -> list:
-        """The slices a file contributed to, in the order it did."""
-        part = self.parts.get(path)
-        return [sid for sid in part.slices if sid is not None] if part is not None else []
-
 
 class FactStore:
     """Every Facts of a workspace, by key; lives as long as the workspace."""

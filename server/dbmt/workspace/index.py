@@ -94,30 +94,19 @@ class FileModel:
             sigs.setdefault(key, []).append(piece)
 
         ranks: dict[tuple[str, str], int] = {}
-        # `use { table users as u }`: a mention of `u` here is a mention of `users` (mention keys).
-        imported_as: dict[str, str] = {}
-        imported_enum_key: dict[str, str] = {}
+        # Mentions and facts are signed by the name this file uses; `use … as` gives a table or
+        # enum other names, which its readers also depend on (Index.import_aliases).
         for el in parsed.elements:
             if el.kind == "use":
                 for spec in el.specifiers:
                     if spec.alias is not None:
-                        imported_as[spec.alias.text] = spec.qname.last.text
-                        # Names under which a table or enum is known elsewhere (Index.aliases).
                         sign("aliases:*", f"{spec.kind_word} {spec.qname.text} as {spec.alias.text}")
-                        if spec.kind_word == "enum":
-                            imported_enum_key[table_key("public", spec.alias.text)] = qkey(spec.qname)
 
         def sign_enum_fact(prefix: str, enum_text: str, piece: str) -> None:
-            key = _enum_key_text(enum_text)
-            sign(f"{prefix}:{key}", piece)
-            if key in imported_enum_key:
-                sign(f"{prefix}:{imported_enum_key[key]}", piece)
+            sign(f"{prefix}:{_enum_key_text(enum_text)}", piece)
 
         def sign_mention(prefix: str, qn: n.QualifiedName, body: str) -> None:
-            last = qn.last.text
-            sign(f"{prefix}:{last}", body)
-            if last in imported_as:
-                sign(f"{prefix}:{imported_as[last]}", body)
+            sign(f"{prefix}:{qn.last.text}", body)
 
         for el in parsed.elements:
             kind = el.kind
