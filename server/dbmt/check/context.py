@@ -69,9 +69,10 @@ class Ctx:
         return path == self.path and self.start <= offset < self.end
 
     def memo(self, key: tuple, compute):
-        """A value shared by the files of one check run. The dependencies recorded while
-        computing it are replayed into every file that reads it, so incremental re-checks see
-        them (a workspace-wide scan read once, used by many files)."""
+        """A value about one thing (a table's columns, an events table) shared by the units of
+        one check run. The dependencies recorded while computing it are replayed into every unit
+        that reads it, so incremental re-checks see them. Facts about the whole workspace are
+        not memos: they live in check/facts.py, and readers depend on their slice only."""
         if key in self.cache:
             self.deps.update(self.cache[key + ("deps",)])
             return self.cache[key]
