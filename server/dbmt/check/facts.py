@@ -12,6 +12,8 @@ behind it.
 
 from __future__ import annotations
 
+import bisect
+
 
 class Part:
     __slots__ = ("model", "slices", "deps", "_by_offset")
@@ -28,7 +30,6 @@ class Part:
         if self._by_offset is None:
             self._by_offset = sorted((offset_of(item), i, sid) for i, (sid, (items, _d)) in enumerate(self.slices.items())
                                      if sid is not None for item in items)
-        import bisect
         lo = bisect.bisect_left(self._by_offset, (start,))
         hi = bisect.bisect_left(self._by_offset, (end,))
         return list(dict.fromkeys(sid for _o, _i, sid in self._by_offset[lo:hi]))
