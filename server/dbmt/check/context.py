@@ -59,10 +59,7 @@ class Ctx:
 
     def def_of(self, el) -> Definition | None:
         """The definition a declared element of this file makes (None for a nameless one)."""
-        for d in self.fm.defs_of.get(id(el), ()):
-            if d.element is el:
-                return d
-        return None
+        return self.fm.definition_of(el)
 
     def here(self, path: str, offset: int) -> bool:
         """Whether a place belongs to this unit (it reports on its own places only)."""

@@ -102,15 +102,6 @@ def for_base(ctx: Ctx, d: Definition):
     return None
 
 
-def _definition_of(ctx: Ctx, path: str, el) -> Definition | None:
-    fm = ctx.index.files.get(path)
-    if fm is not None:
-        for d in fm.defs:
-            if d.element is el:
-                return d
-    return None
-
-
 def generators(ctx: Ctx, key: str) -> list[tuple[Definition, n.Mark]]:
     """(base table, its `%events_clone`) for every table whose events table is `key`, in
     workspace order (the first one wins; the others are DBMT501)."""
@@ -120,7 +111,8 @@ def generators(ctx: Ctx, key: str) -> list[tuple[Definition, n.Mark]]:
         base_el = getattr(g.element, "generated_for", None)
         if base_el is None:
             continue
-        base = _definition_of(ctx, g.path, base_el)
+        fm = ctx.index.files.get(g.path)
+        base = fm.definition_of(base_el) if fm is not None else None
         cm = clone_mark(base) if base is not None else None
         if cm is not None and cm[2] == key:
             out.append((base, cm[0]))

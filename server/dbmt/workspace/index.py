@@ -176,6 +176,13 @@ class FileModel:
         reexports = [text[el.start:el.end] for el in parsed.elements if el.kind == "use" and el.keyword == "reuse"]
         self.signatures[f"exports:{path}"] = "\x00".join([",".join(sorted(f"{d.kind}:{d.key}" for d in self.defs)), *reexports])
 
+    def definition_of(self, el) -> Definition | None:
+        """The definition a declared element of this file makes (None for a nameless one)."""
+        for d in self.defs_of.get(id(el), ()):
+            if d.element is el:
+                return d
+        return None
+
     def resolve_imports(self, exists) -> None:
         base = os.path.dirname(self.path)
         self.imports = []
