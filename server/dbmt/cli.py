@@ -38,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("text", "json"), default="text", help="output format of --check")
     p.add_argument("--no-cache", action="store_true", help="ignore and do not write the .dbmt-cache result cache")
     p.add_argument("--stdio", action="store_true", help="run the language server on stdio (the default)")
+    p.add_argument("--tcp", metavar="HOST:PORT", help="run the language server on a TCP socket instead")
     p.add_argument("paths", nargs="*", metavar="PATH", help=argparse.SUPPRESS)
     return p
 
@@ -78,13 +79,17 @@ def main(argv: list[str] | None = None) -> int:
         except OSError as e:
             print(f"dbmt-lsp: cannot read {e.filename}: {e.strerror}", file=sys.stderr)
             return 2
-    try:
-        from .lsp.server import serve
-    except ModuleNotFoundError:
-        print("dbmt-lsp: the language server is not part of this build yet; use --check", file=sys.stderr)
+    if args.tcp is not None and not _host_port(args.tcp):
+        print(f"dbmt-lsp: --tcp wants HOST:PORT, got {args.tcp!r}", file=sys.stderr)
         return 2
-    serve()
+    from .lsp.server import serve
+    serve(tcp=args.tcp)
     return 0
+
+
+def _host_port(value: str) -> bool:
+    host, _, port = value.rpartition(":")
+    return port.isdigit() and 0 < int(port) < 65536
 
 
 # -- --check ---------------------------------------------------------------------------------

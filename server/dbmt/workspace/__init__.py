@@ -69,12 +69,17 @@ class Workspace:
         self.files: dict[str, FileState] = {}
         self.dependents: dict[str, set[str]] = {}
         self.run_cache: dict = {}
+        self.generation = 0  # counts changes: answers computed for one state are kept per generation
+        self._navigator = None
         from ..check.facts import FactStore
         self.facts = FactStore()  # workspace-wide facts, kept across check runs
 
     # -- construction ---------------------------------------------------------------------
     @classmethod
-    def open(cls, root, use_cache: bool = True, config: Config | None = None, paths: list[str] | None = None) -> "Workspace":
+    def open(cls, root, use_cache: bool = True, config: Config | None = None, paths: list[str] | None = None,
+             progress=None) -> "Workspace":
+        """Load and check every file of a workspace. `progress(phase, done, total)`, when given,
+        is told how far the load is (phases: parsing, checking)."""
         root = Path(root).resolve()
         if config is None:
             croot, source = find_root(root)
@@ -87,11 +92,13 @@ class Workspace:
         gc.disable()
         try:
             sources = [(os.path.abspath(p), *read_source(p)) for p in (paths if paths is not None else discover(root, config))]
+            if progress is not None:
+                progress("parsing", 0, len(sources))
             parsed = parse_files([text for _, text, _ in sources])
             for (path, text, problem), pf in zip(sources, parsed):
                 ws._load(path, text, problem, pf)
             ws._resolve_all()
-            ws.check_all()
+            ws.check_all(progress)
         finally:
             if was_enabled:
                 gc.enable()
@@ -118,11 +125,15 @@ class Workspace:
             st.model.resolve_imports(self._exists)
 
     # -- checking ---------------------------------------------------------------------------
-    def check_all(self) -> None:
+    def check_all(self, progress=None) -> None:
         self.run_cache = {}
-        for st in self.files.values():
+        total = len(self.files)
+        for i, st in enumerate(self.files.values()):
+            if progress is not None:
+                progress("checking", i, total)
             self._assign_units(st)
             self._check_units(st.units.values())
+        self.generation += 1
 
     def _assign_units(self, st: FileState, reuse: dict[int, Unit] | None = None) -> list[Unit]:
         """One unit per chunk of the file (taken over from `reuse` when its chunk was kept by
@@ -182,9 +193,11 @@ class Workspace:
         return st.model.parsed.text if st else None
 
     # -- incremental updates ----------------------------------------------------------------
-    def update_file(self, path: str, text: str) -> set[str]:
-        """Replace one file's text; returns the paths whose diagnostics were recomputed."""
+    def update_file(self, path: str, text: str, decode_problem=None) -> set[str]:
+        """Replace one file's text (or add a file); returns the paths whose diagnostics were
+        recomputed. `decode_problem` as `files.read_source` gives it, for a text read from disk."""
         path = os.path.abspath(path)
+        self.generation += 1
         old = self.files.get(path)
         old_text = old.model.parsed.text if old is not None else None
         old_sigs = old.model.signatures if old else {}
@@ -195,7 +208,7 @@ class Workspace:
         before = [(c, c.start, c.end) for c in old.model.parsed.chunks] if old is not None else []
         fm = self._model(path, text, old.model if old is not None else None)
         fm.resolve_imports(self._exists)
-        st = FileState(path, fm, None)
+        st = FileState(path, fm, decode_problem)
         self.files[path] = st
         self.index.add(fm)
         old_units = dict(old.units) if old is not None else {}
@@ -269,6 +282,7 @@ class Workspace:
         old = self.files.pop(path, None)
         if old is None:
             return set()
+        self.generation += 1
         self.index.remove(path)
         self.facts.forget(path)
         self._forget_units(old.units.values())
@@ -314,6 +328,15 @@ class Workspace:
         return {u.path for u in live}
 
     # -- navigation ---------------------------------------------------------------------------
+    def navigator(self):
+        """Names → things for the current state (navigate.Navigator), made once per change."""
+        nav = self._navigator
+        if nav is None or nav.generation != self.generation:
+            from ..navigate import Navigator
+            nav = self._navigator = Navigator(self)
+            nav.generation = self.generation
+        return nav
+
     def definition_at(self, path: str, offset: int):
         from ..navigate import definition_at
         return definition_at(self, os.path.abspath(path), offset)

@@ -20,13 +20,22 @@ def discover(root: Path, config: Config) -> list[str]:
             if not (fn.endswith(".dbmt") or fn.endswith(".dbml")):
                 continue
             full = os.path.join(dirpath, fn)
-            rel = os.path.relpath(full, root).replace(os.sep, "/")
-            if not any(_glob_match(rel, pat) for pat in config.include):
-                continue
-            if any(_glob_match(rel, pat) or rel.startswith(pat.rstrip("/") + "/") for pat in config.exclude):
-                continue
-            out.append(os.path.abspath(full))
+            if included(root, config, full):
+                out.append(os.path.abspath(full))
     return out
+
+
+def included(root: Path, config: Config, path: str) -> bool:
+    """Whether a schema file under root is one of the workspace's (its include and exclude
+    globs, the skipped folders)."""
+    if not (path.endswith(".dbmt") or path.endswith(".dbml")):
+        return False
+    rel = os.path.relpath(path, root).replace(os.sep, "/")
+    if rel.startswith("../") or any(part in SKIP_DIRS for part in rel.split("/")[:-1]):
+        return False
+    if not any(_glob_match(rel, pat) for pat in config.include):
+        return False
+    return not any(_glob_match(rel, pat) or rel.startswith(pat.rstrip("/") + "/") for pat in config.exclude)
 
 
 def _glob_match(rel: str, pat: str) -> bool:

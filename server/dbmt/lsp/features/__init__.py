@@ -1,0 +1,20 @@
+"""The feature families, each a module of plain functions `(ctx, params) -> result`; `register`
+wires them to their LSP methods with their options."""
+
+from __future__ import annotations
+
+from lsprotocol import types
+
+from . import diagnostics, navigation
+
+
+def register(server) -> None:
+    r = server.request
+    r(types.TEXT_DOCUMENT_DIAGNOSTIC, diagnostics.document_report,
+      types.DiagnosticOptions(identifier="dbmt", inter_file_dependencies=True, workspace_diagnostics=True))
+    r(types.WORKSPACE_DIAGNOSTIC, diagnostics.workspace_report)
+    r(types.TEXT_DOCUMENT_DEFINITION, navigation.definition)
+    r(types.TEXT_DOCUMENT_TYPE_DEFINITION, navigation.type_definition)
+    r(types.TEXT_DOCUMENT_IMPLEMENTATION, navigation.implementation)
+    r(types.TEXT_DOCUMENT_REFERENCES, navigation.references)
+    r(types.TEXT_DOCUMENT_DOCUMENT_HIGHLIGHT, navigation.document_highlight)

@@ -1,0 +1,84 @@
+"""Engine diagnostics → LSP diagnostics, and the reports of pull diagnostics (result ids)."""
+
+from __future__ import annotations
+
+import hashlib
+
+from lsprotocol import types
+
+from ...diagnostics import ERROR, HINT, INFORMATION, WARNING, Diagnostic
+
+SEVERITY = {
+    ERROR: types.DiagnosticSeverity.Error,
+    WARNING: types.DiagnosticSeverity.Warning,
+    INFORMATION: types.DiagnosticSeverity.Information,
+    HINT: types.DiagnosticSeverity.Hint,
+}
+
+# Codes whose range is code that does nothing: editors grey it out.
+UNNECESSARY = {"DBMT306"}  # a dead variant: no legal combination holds it
+
+
+def to_lsp(server, d: Diagnostic) -> types.Diagnostic:
+    """One diagnostic as the client sees it: exact range in the negotiated encoding, code, docs
+    link, related places, and `data` (the code and the facts a quick fix needs)."""
+    rng = server.range_of(d.path, d.start, d.end)
+    related = None
+    if d.related and server.supports_related:
+        related = [types.DiagnosticRelatedInformation(
+            location=types.Location(uri=server.uri_of(r.path), range=server.range_of(r.path, r.start, r.end)),
+            message=r.message) for r in d.related]
+    return types.Diagnostic(
+        range=rng,
+        message=d.message,
+        severity=SEVERITY.get(d.severity, types.DiagnosticSeverity.Error),
+        code=d.code,
+        code_description=types.CodeDescription(href=d.docs_url),
+        source="dbmt",
+        related_information=related,
+        tags=[types.DiagnosticTag.Unnecessary] if d.code in UNNECESSARY else None,
+        data={"code": d.code, **d.data},
+    )
+
+
+def diagnostics_of(server, path: str) -> list[types.Diagnostic]:
+    return [to_lsp(server, d) for d in server.session.diagnostics_of(path)]
+
+
+def result_id(diags: list[types.Diagnostic], version) -> str:
+    """The same diagnostics give the same id (so an unchanged file answers `unchanged`)."""
+    h = hashlib.sha1(repr(version).encode())
+    for d in diags:
+        r = d.range
+        h.update(f"{d.code}|{d.severity}|{r.start.line}:{r.start.character}-{r.end.line}:{r.end.character}|{d.message}".encode())
+        for ri in d.related_information or ():
+            rr = ri.location.range
+            h.update(f"|{ri.location.uri}:{rr.start.line}:{rr.start.character}:{ri.message}".encode())
+    return h.hexdigest()[:20]
+
+
+def document_report(server, params: types.DocumentDiagnosticParams):
+    path = server.path_of(params.text_document.uri)
+    diags = diagnostics_of(server, path)
+    rid = result_id(diags, None)
+    if params.previous_result_id == rid:
+        return types.RelatedUnchangedDocumentDiagnosticReport(result_id=rid)
+    return types.RelatedFullDocumentDiagnosticReport(items=diags, result_id=rid)
+
+
+def workspace_report(server, params: types.WorkspaceDiagnosticParams):
+    """Every file of every root; files whose result id the client holds answer `unchanged`.
+    A generator: it yields between files so a cancelled request stops early."""
+    previous = {p.uri: p.value for p in (params.previous_result_ids or [])}
+    items = []
+    for path in server.session.all_files():
+        uri = server.uri_of(path)
+        diags = diagnostics_of(server, path)
+        rid = result_id(diags, None)
+        version = server.session.version_of(path)
+        if previous.get(uri) == rid:
+            items.append(types.WorkspaceUnchangedDocumentDiagnosticReport(uri=uri, result_id=rid, version=version))
+        else:
+            items.append(types.WorkspaceFullDocumentDiagnosticReport(uri=uri, items=diags, result_id=rid, version=version))
+        yield
+    return types.WorkspaceDiagnosticReport(items=items)

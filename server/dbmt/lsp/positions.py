@@ -1,0 +1,98 @@
+"""Engine offsets (characters) ↔ LSP positions in the negotiated encoding — the one place that
+converts. LSP lines end at `\\n`, `\\r\\n` or a lone `\\r`; columns count UTF-16 code units by
+default, or UTF-8 bytes / code points when the client chose those."""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+
+from lsprotocol import types
+
+_BREAK = re.compile(r"\r\n|\r|\n")
+_WIDE = re.compile(r"[^\x00-\uffff]")        # two UTF-16 code units each
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+class Lines:
+    """Where each line of one text starts, by LSP's rules."""
+
+    __slots__ = ("text", "starts", "ends")
+
+    def __init__(self, text: str):
+        self.text = text
+        starts = [0]
+        ends = []
+        for m in _BREAK.finditer(text):
+            ends.append(m.start())
+            starts.append(m.end())
+        ends.append(len(text))
+        self.starts = starts
+        self.ends = ends  # where each line's content ends (before its line break)
+
+    def line_of(self, offset: int) -> int:
+        return bisect_right(self.starts, offset) - 1
+
+
+class Codec:
+    """Conversions for one position encoding (utf-16, utf-8 or utf-32)."""
+
+    def __init__(self, encoding: str = types.PositionEncodingKind.Utf16):
+        self.encoding = str(encoding.value if hasattr(encoding, "value") else encoding)
+        self._lines: dict[str, Lines] = {}
+
+    # -- line tables, kept per path for the current text --------------------------------------
+    def lines(self, path: str, text: str) -> Lines:
+        li = self._lines.get(path)
+        if li is None or li.text is not text:
+            if li is not None and li.text == text:
+                li.text = text
+                return li
+            li = self._lines[path] = Lines(text)
+        return li
+
+    def forget(self, path: str) -> None:
+        self._lines.pop(path, None)
+
+    # -- columns --------------------------------------------------------------------------------
+    def _units(self, segment: str) -> int:
+        if self.encoding == "utf-16":
+            return len(segment) + len(_WIDE.findall(segment)) if not segment.isascii() else len(segment)
+        if self.encoding == "utf-8":
+            return len(segment.encode("utf-8", "surrogatepass")) if not segment.isascii() else len(segment)
+        return len(segment)
+
+    def position(self, li: Lines, offset: int) -> types.Position:
+        offset = max(0, min(offset, len(li.text)))
+        line = li.line_of(offset)
+        start = li.starts[line]
+        # An offset inside a `\r\n` pair belongs to the end of its line.
+        offset = min(offset, li.ends[line])
+        return types.Position(line=line, character=self._units(li.text[start:offset]))
+
+    def offset(self, li: Lines, pos: types.Position) -> int:
+        """The character offset of a position (clamped to its line, as LSP asks: a column past
+        the end means the end of the line)."""
+        line = pos.line
+        if line < 0:
+            return 0
+        if line >= len(li.starts):
+            return len(li.text)
+        start, end = li.starts[line], li.ends[line]
+        col = max(pos.character, 0)
+        segment = li.text[start:end]
+        if segment.isascii() or self.encoding == "utf-32":
+            return start + min(col, len(segment))
+        units = 0
+        for i, ch in enumerate(segment):
+            if units >= col:
+                return start + i
+            o = ord(ch)
+            if self.encoding == "utf-16":
+                units += 2 if o > 0xFFFF else 1
+            else:
+                units += 1 if o < 0x80 else 2 if o < 0x800 else 3 if o < 0x10000 else 4
+        return end
+
+    def range(self, li: Lines, start: int, end: int) -> types.Range:
+        return types.Range(start=self.position(li, start), end=self.position(li, max(start, end)))

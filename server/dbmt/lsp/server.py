@@ -1,0 +1,506 @@
+"""`dbmt-lsp` as a language server: pygls wiring, lifecycle, capability negotiation, settings,
+indexing with progress, the debounce, and publishing. Features live in `features/` as plain
+functions of (Context, params); every handler is wrapped so a failure answers an error and a
+log line, never a dead server."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import os
+import sys
+import traceback
+import uuid
+
+from lsprotocol import types
+from pygls.capabilities import ServerCapabilitiesBuilder
+from pygls.exceptions import JsonRpcInternalError
+from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.language_server import lsp_method
+
+from .. import __version__
+from ..workspace.files import read_source
+from .context import Capabilities, Context
+from .features import diagnostics as diag_feature
+from .session import Document, Session, is_schema_file
+from .settings import Settings
+
+log = logging.getLogger("dbmt.lsp")
+
+WATCH_GLOBS = ("**/*.dbmt", "**/*.dbml", "**/dbmt.toml", "**/pyproject.toml")
+PARENT_POLL_S = 2.0
+
+
+class DbmtProtocol(LanguageServerProtocol):
+    """pygls's protocol without its own copy of open documents: the session keeps them (one
+    text per document, line breaks counted as LSP counts them)."""
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_OPEN)
+    def lsp_text_document__did_open(self, params):
+        if (h := self.fm.features.get(types.TEXT_DOCUMENT_DID_OPEN)) is not None:
+            yield h, (params,), None
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(self, params):
+        if (h := self.fm.features.get(types.TEXT_DOCUMENT_DID_CHANGE)) is not None:
+            yield h, (params,), None
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CLOSE)
+    def lsp_text_document__did_close(self, params):
+        if (h := self.fm.features.get(types.TEXT_DOCUMENT_DID_CLOSE)) is not None:
+            yield h, (params,), None
+
+
+class DbmtServer(LanguageServer):
+    def __init__(self):
+        super().__init__("dbmt-lsp", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+                         protocol_cls=DbmtProtocol)
+        self.ctx = Context(Session())
+        self.init_settings = Settings()
+        self._timers: dict[str, asyncio.TimerHandle] = {}
+        self._indexing: dict[str, asyncio.Future] = {}
+        self._published: dict[str, str] = {}   # path → result id of what was last pushed
+        self._pulled: dict[str, str] = {}       # path → result id last computed in pull mode
+        self._said: set[str] = set()           # settings problems already shown
+        self.pull = False
+        self._configured = False  # settings known: indexing may start
+        self._configured_event: asyncio.Event | None = None
+
+    @property
+    def session(self) -> Session:
+        return self.ctx.session
+
+    # -- logging -----------------------------------------------------------------------------
+    def log(self, message: str, level: types.MessageType = types.MessageType.Info) -> None:
+        try:
+            self.window_log_message(types.LogMessageParams(type=level, message=message))
+        except Exception:  # no client to tell (tests calling features directly)
+            log.info(message)
+
+    def log_exception(self, what: str, exc: BaseException) -> None:
+        tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        self.log(f"{what} failed: {type(exc).__name__}: {exc}\n{tb}", types.MessageType.Error)
+
+    def report_server_error(self, error, source):
+        # Out-of-band failures (a notification handler that threw) are logged, not shown as
+        # pop-ups: the next edit usually fixes what went wrong.
+        self.log(f"internal error: {error}", types.MessageType.Error)
+
+    # -- handler wrapping -----------------------------------------------------------------------
+    def request(self, method: str, fn, options=None, wait: bool = True):
+        """Register feature `fn(ctx, params)` for a request. It runs once the index of the
+        workspace is ready and every pending edit is applied; a generator yields between steps
+        so `$/cancelRequest` can stop it."""
+
+        async def handler(params):
+            if wait:
+                await self.ready()
+                self.flush_all()
+            try:
+                result = fn(self.ctx, params)
+                if inspect.isgenerator(result):
+                    result = await _drive(result)
+                return result
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self.log_exception(method, exc)
+                raise JsonRpcInternalError(f"{method} failed: {type(exc).__name__}: {exc}") from None
+
+        handler.__name__ = f"dbmt_{method.replace('/', '_')}"
+        self.feature(method, options)(handler)
+        return handler
+
+    def notification(self, method: str, fn):
+        def handler(params):
+            try:
+                fn(params)
+            except Exception as exc:
+                self.log_exception(method, exc)
+
+        handler.__name__ = f"dbmt_{method.replace('/', '_')}"
+        self.feature(method)(handler)
+
+    async def ready(self) -> None:
+        if self._configured_event is not None:
+            await self._configured_event.wait()
+        pending = [f for f in self._indexing.values() if not f.done()]
+        if pending:
+            await asyncio.wait(pending)
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+    def on_initialize(self, params: types.InitializeParams) -> None:
+        self._configured_event = asyncio.Event()
+        caps = params.capabilities
+        self.ctx.client = Capabilities(caps)
+        self.ctx.codec.encoding = str(ServerCapabilitiesBuilder.choose_position_encoding(caps))
+        self.pull = self.ctx.client.pull_diagnostics
+        self.init_settings = Settings().merged(params.initialization_options)
+        self.session.settings = self.init_settings
+        folders = [self.ctx.path_of(f.uri) for f in params.workspace_folders or []]
+        if not folders:
+            root_uri = params.root_uri or (("file://" + params.root_path) if params.root_path else None)
+            if root_uri:
+                folders = [self.ctx.path_of(root_uri)]
+        for f in folders:
+            self.session.add_folder(f)
+        if params.process_id:
+            self.watch_parent(params.process_id)
+
+    async def on_initialized(self, _params) -> None:
+        try:
+            await self._register_watchers()
+            await self.pull_configuration()
+        finally:
+            self._configured = True
+            self._configured_event.set()
+        # Roots of documents opened meanwhile are among these.
+        for root in list(self.session.roots.values()):
+            self.index(root)
+
+    async def _register_watchers(self) -> None:
+        if self.ctx.client.watched_files_dynamic:
+            try:
+                await self.client_register_capability_async(types.RegistrationParams(registrations=[types.Registration(
+                    id="dbmt-watched-files", method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                    register_options=types.DidChangeWatchedFilesRegistrationOptions(watchers=[
+                        types.FileSystemWatcher(glob_pattern=g) for g in WATCH_GLOBS]))]))
+            except Exception as exc:
+                self.log(f"could not register file watchers: {exc}", types.MessageType.Warning)
+
+    def watch_parent(self, pid: int) -> None:
+        """Exit when the editor that started us is gone (LSP's processId)."""
+
+        async def poll():
+            while True:
+                await asyncio.sleep(PARENT_POLL_S)
+                if not _alive(pid):
+                    self.log(f"the client process {pid} is gone: exiting")
+                    os._exit(0)
+
+        asyncio.ensure_future(poll())
+
+    # -- settings ------------------------------------------------------------------------------------
+    async def pull_configuration(self) -> None:
+        """Ask the client for the `dbmt` section (once overall, once per folder). A client that
+        answers null, nothing or junk gets the defaults and initializationOptions."""
+        s = self.session
+        if not self.ctx.client.configuration:
+            self._announce(self.init_settings)
+            return
+        folders = list(s.folders)
+        items = [types.ConfigurationItem(section="dbmt")] + [
+            types.ConfigurationItem(scope_uri=self.ctx.uri_of(f), section="dbmt") for f in folders]
+        try:
+            got = await asyncio.wait_for(self.workspace_configuration_async(types.ConfigurationParams(items=items)), 10)
+        except Exception as exc:
+            self.log(f"workspace/configuration gave no answer ({type(exc).__name__}); using defaults")
+            got = None
+        got = list(got) if isinstance(got, (list, tuple)) else []
+        got += [None] * (len(items) - len(got))
+        s.settings = self.init_settings.merged(got[0])
+        self.log(f"settings: debounce {s.settings.debounce_ms} ms, severity overrides {s.settings.severity or 'none'} (raw {got!r})")
+        self._announce(s.settings)
+        s.folder_settings = {}
+        for f, raw in zip(folders, got[1:]):
+            if isinstance(raw, dict):
+                fs = s.settings.merged(raw)
+                self._announce(fs)
+                s.folder_settings[f] = fs
+
+    def _announce(self, st: Settings) -> None:
+        for p in st.problems:
+            if p not in self._said:
+                self._said.add(p)
+                self.window_show_message(types.ShowMessageParams(type=types.MessageType.Warning, message=f"dbmt: {p}"))
+
+    async def settings_changed(self, params) -> None:
+        await self.pull_configuration()
+        if not self.ctx.client.configuration and params is not None and params.settings is not None:
+            self.session.settings = self.init_settings.merged(params.settings)
+            self._announce(self.session.settings)
+        await self.ready()
+        for root in self.session.roots.values():
+            if root.ws is None:
+                continue
+            cfg = self.session.config_for(root)
+            if cfg != root.ws.config:
+                root.ws.config = cfg
+                root.ws.check_all()
+                self.session.pending.update(root.ws.files)
+        self.publish_pending()
+
+    # -- indexing ---------------------------------------------------------------------------------
+    def index(self, root) -> asyncio.Future:
+        """Load a root off the event loop (requests wait for it), with work-done progress."""
+        key = str(root.path)
+        running = self._indexing.get(key)
+        if running is not None and not running.done():
+            return running
+        fut = asyncio.ensure_future(self._index(root))
+        self._indexing[key] = fut
+        return fut
+
+    async def _index(self, root) -> None:
+        loop = asyncio.get_running_loop()
+        config = self.session.config_for(root)
+        if root.error:
+            self.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=f"dbmt: {root.error}"))
+        files = [p for p in self.session.files_of(root, config) if os.path.isfile(p)]
+        token = None
+        if self.ctx.client.work_done_progress:
+            token = f"dbmt-index-{uuid.uuid4().hex[:8]}"
+            try:
+                await asyncio.wait_for(self.work_done_progress.create_async(token), 10)
+                self.work_done_progress.begin(token, types.WorkDoneProgressBegin(
+                    title="dbmt: indexing", message=f"{len(files)} files in {root.path.name}", percentage=0, cancellable=False))
+            except Exception:
+                token = None
+        last = [-1]
+
+        def progress(phase: str, done: int, total: int) -> None:
+            if token is None or total == 0:
+                return
+            pct = int(100 * done / total) if phase == "checking" else 0
+            if pct == last[0]:
+                return
+            last[0] = pct
+            msg = f"{phase} {done}/{total} files"
+            loop.call_soon_threadsafe(self.work_done_progress.report, token,
+                                      types.WorkDoneProgressReport(message=msg, percentage=pct))
+
+        from ..workspace import Workspace
+        try:
+            ws = await loop.run_in_executor(None, lambda: Workspace.open(root.path, config=config, paths=files, progress=progress))
+            self.session.install(root, ws)
+            n_err = sum(1 for ds in ws.all_diagnostics().values() for d in ds if d.severity == "error")
+            self.log(f"indexed {len(ws.files)} files under {root.path} ({n_err} errors)")
+            if token is not None:
+                self.work_done_progress.end(token, types.WorkDoneProgressEnd(message=f"{len(ws.files)} files, {n_err} errors"))
+        except Exception as exc:
+            self.log_exception(f"indexing {root.path}", exc)
+            if token is not None:
+                self.work_done_progress.end(token, types.WorkDoneProgressEnd(message="failed"))
+            return
+        self.publish_pending()
+
+    async def reindex_all(self) -> None:
+        """A config file changed: roots may have moved. Index again from the folders and the open
+        documents; files that left every root get their diagnostics cleared."""
+        await self.ready()
+        s = self.session
+        before = set(s.all_files())
+        folders = list(s.folders)
+        s.roots.clear()
+        s._nested_cache.clear()
+        for f in folders:
+            s.add_folder(f)
+        for p in s.docs:
+            s.root_for(p)
+            s.dirty.add(p)
+        for r in list(s.roots.values()):
+            self.index(r)
+        await self.ready()
+        self.flush_all()
+        for p in before - set(s.all_files()):
+            s.pending.add(p)
+        self.publish_pending()
+
+    # -- documents -------------------------------------------------------------------------------------
+    def did_open(self, params: types.DidOpenTextDocumentParams) -> None:
+        td = params.text_document
+        path = self.ctx.path_of(td.uri)
+        self.ctx.remember_uri(path, td.uri)
+        if not is_schema_file(path) and td.language_id not in ("dbmt", "dbml"):
+            return
+        self.session.open(Document(td.uri, path, td.version, td.text, td.language_id))
+        root = self.session.root_for(path)
+        if root.ws is None:
+            if self._configured:
+                self.index(root)  # a file outside the folders indexed so far, or one being indexed
+            return
+        self.schedule(path, 0)
+
+    def did_change(self, params: types.DidChangeTextDocumentParams) -> None:
+        path = self.ctx.path_of(params.text_document.uri)
+        doc = self.session.docs.get(path)
+        if doc is None:
+            return
+        text = doc.text
+        for ch in params.content_changes:
+            if isinstance(ch, types.TextDocumentContentChangeWholeDocument) or getattr(ch, "range", None) is None:
+                text = ch.text
+            else:
+                li = self.ctx.codec.lines(path + "#edit", text)
+                a = self.ctx.codec.offset(li, ch.range.start)
+                b = self.ctx.codec.offset(li, ch.range.end)
+                text = text[:a] + ch.text + text[max(a, b):]
+        self.ctx.codec.forget(path + "#edit")
+        self.session.change(path, text, params.text_document.version)
+        self.schedule(path)
+
+    def did_close(self, params: types.DidCloseTextDocumentParams) -> None:
+        path = self.ctx.path_of(params.text_document.uri)
+        t = self._timers.pop(path, None)
+        if t is not None:
+            t.cancel()
+        self.session.close(path)
+        self.publish_pending()
+
+    def did_change_watched_files(self, params: types.DidChangeWatchedFilesParams) -> None:
+        config_changed = False
+        for ev in params.changes:
+            path = self.ctx.path_of(ev.uri)
+            name = os.path.basename(path)
+            if name in ("dbmt.toml", "pyproject.toml"):
+                config_changed = True
+                continue
+            if not is_schema_file(path):
+                continue
+            root = self.session.root_for(path)
+            if root.ws is None:
+                continue
+            self.session.disk_changed(path, ev.type == types.FileChangeType.Deleted)
+        if config_changed:
+            asyncio.ensure_future(self.reindex_all())
+        else:
+            self.publish_pending()
+
+    def did_change_folders(self, params: types.DidChangeWorkspaceFoldersParams) -> None:
+        for f in params.event.removed or []:
+            for p in self.session.remove_folder(self.ctx.path_of(f.uri)):
+                self.session.pending.add(p)
+        for f in params.event.added or []:
+            self.index(self.session.add_folder(self.ctx.path_of(f.uri)))
+        self.publish_pending()
+
+    # -- the debounce -------------------------------------------------------------------------------
+    def schedule(self, path: str, delay_ms: int | None = None) -> None:
+        """Publish a document's diagnostics once it has been quiet for the debounce (each edit
+        restarts its timer, so work for superseded versions is never done)."""
+        t = self._timers.pop(path, None)
+        if t is not None:
+            t.cancel()
+        if delay_ms is None:
+            root = self.session.root_for(path)
+            delay_ms = self.session.settings_for(root).debounce_ms
+        loop = asyncio.get_event_loop()
+        self._timers[path] = loop.call_later(delay_ms / 1000.0, self._debounced, path)
+
+    def _debounced(self, path: str) -> None:
+        self._timers.pop(path, None)
+        try:
+            self.session.flush([path])
+        except Exception as exc:
+            self.log_exception(f"checking {path}", exc)
+        self.publish_pending()
+
+    def flush_all(self) -> None:
+        try:
+            self.session.flush()
+        except Exception as exc:
+            self.log_exception("applying edits", exc)
+
+    # -- publishing --------------------------------------------------------------------------------------
+    def publish_pending(self) -> None:
+        """Push what changed (open files with their version, closed files too); in pull mode,
+        ask the client to pull again when another file's diagnostics changed."""
+        paths = self.session.take_pending()
+        changed_elsewhere = False
+        for path in paths:
+            try:
+                diags = diag_feature.diagnostics_of(self.ctx, path)
+            except Exception as exc:
+                self.log_exception(f"diagnostics of {path}", exc)
+                continue
+            version = self.session.version_of(path)
+            if self.pull:
+                rid = diag_feature.result_id(diags, None)
+                if self._pulled.get(path) != rid:
+                    self._pulled[path] = rid
+                    changed_elsewhere = True
+                continue
+            rid = diag_feature.result_id(diags, version)
+            if self._published.get(path) == rid:
+                continue
+            if not diags and path not in self._published:
+                continue  # nothing was shown, nothing to clear
+            self._published[path] = rid
+            self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
+                uri=self.ctx.uri_of(path), diagnostics=diags, version=version))
+        if self.pull and changed_elsewhere and self.ctx.client.diagnostic_refresh:
+            try:
+                self.workspace_diagnostic_refresh(None)
+            except Exception as exc:
+                self.log(f"workspace/diagnostic/refresh failed: {exc}", types.MessageType.Warning)
+
+
+async def _drive(gen):
+    """Run a feature generator, letting the event loop in between steps (cancellation lands
+    as CancelledError at the next step)."""
+    steps = 0
+    try:
+        while True:
+            next(gen)
+            steps += 1
+            if steps % 8 == 0:
+                await asyncio.sleep(0)
+    except StopIteration as stop:
+        return stop.value
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    except OSError:
+        return True
+    return True
+
+
+def build() -> DbmtServer:
+    """A server with every feature registered."""
+    from .features import register
+    server = DbmtServer()
+
+    @server.feature(types.INITIALIZE)
+    def initialize(params: types.InitializeParams):
+        server.on_initialize(params)
+
+    @server.feature(types.INITIALIZED)
+    async def initialized(params):
+        try:
+            await server.on_initialized(params)
+        except Exception as exc:
+            server.log_exception("initialized", exc)
+
+    server.notification(types.TEXT_DOCUMENT_DID_OPEN, server.did_open)
+    server.notification(types.TEXT_DOCUMENT_DID_CHANGE, server.did_change)
+    server.notification(types.TEXT_DOCUMENT_DID_CLOSE, server.did_close)
+    server.notification(types.WORKSPACE_DID_CHANGE_WATCHED_FILES, server.did_change_watched_files)
+    server.notification(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS, server.did_change_folders)
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    async def did_change_configuration(params):
+        try:
+            await server.settings_changed(params)
+        except Exception as exc:
+            server.log_exception("didChangeConfiguration", exc)
+
+    register(server)
+    return server
+
+
+def serve(argv: list[str] | None = None, tcp: str | None = None) -> None:
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    server = build()
+    if tcp:
+        host, _, port = tcp.rpartition(":")
+        server.start_tcp(host or "127.0.0.1", int(port))
+    else:
+        server.start_io()

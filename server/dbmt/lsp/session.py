@@ -1,0 +1,310 @@
+"""Open documents and the engine workspaces behind them: which root a file belongs to, applying
+edits, which files' diagnostics changed and still wait to be published, and the settings.
+
+Nothing here speaks the protocol or knows about time: the server decides when to flush (after
+its debounce, or before answering a request) and when to publish. That keeps this testable
+without a client.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+
+from ..diagnostics import Diagnostic
+from ..workspace import Workspace
+from ..workspace.config import Config, ConfigError, load_config
+from ..workspace.files import discover, included, read_source
+from .settings import Settings
+
+CONFIG_NAMES = ("dbmt.toml", "pyproject.toml")
+
+
+def is_schema_file(path: str) -> bool:
+    return path.endswith(".dbmt") or path.endswith(".dbml")
+
+
+@dataclasses.dataclass
+class Document:
+    """A document the client has open: its text overrides the file on disk."""
+
+    uri: str
+    path: str
+    version: int | None
+    text: str
+    language_id: str = "dbmt"
+
+
+def config_root(start: str) -> tuple[Path, Path | None] | None:
+    """The nearest folder at or above `start` holding dbmt.toml or a pyproject.toml with
+    [tool.dbmt], and that file; None when there is none."""
+    from ..workspace.config import find_root
+    root, source = find_root(Path(start))
+    return (root, source) if source is not None else None
+
+
+def vcs_root(start: str) -> Path | None:
+    d = Path(start).resolve()
+    for p in [d, *d.parents]:
+        if (p / ".git").exists():
+            return p
+    return None
+
+
+class Root:
+    """One engine workspace: a folder and the Workspace loaded from it (None until indexed)."""
+
+    def __init__(self, path: Path, source: Path | None, folder: str | None):
+        self.path = path
+        self.source = source          # its config file, if any
+        self.folder = folder          # the client's workspace folder it came from
+        self.ws: Workspace | None = None
+        self.error: str | None = None  # a config that cannot be used
+
+    def contains(self, path: str) -> bool:
+        root = str(self.path)
+        return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+class Session:
+    def __init__(self, settings: Settings | None = None):
+        self.settings = settings or Settings()
+        self.folder_settings: dict[str, Settings] = {}
+        self.folders: list[str] = []
+        self.roots: dict[str, Root] = {}
+        self.docs: dict[str, Document] = {}
+        self.dirty: set[str] = set()       # open documents whose text the engine has not seen
+        self.pending: set[str] = set()     # files whose diagnostics were recomputed, not published
+        self._nested_cache: dict[str, str | None] = {}
+
+    # -- roots -----------------------------------------------------------------------------------
+    def root_path_for(self, path: str) -> tuple[Path, Path | None, str | None]:
+        """Where a file's workspace is rooted: the nearest config folder at or above it; else
+        the deepest client workspace folder holding it; else its repository (.git); else its
+        own folder."""
+        d = os.path.dirname(path)
+        found = config_root(d)
+        folder = self.folder_of(path)
+        if found is not None:
+            return found[0], found[1], folder
+        if folder is not None:
+            return Path(folder), None, folder
+        vr = vcs_root(d)
+        return (vr or Path(d)), None, None
+
+    def folder_of(self, path: str) -> str | None:
+        best = None
+        for f in self.folders:
+            if path == f or path.startswith(f.rstrip(os.sep) + os.sep):
+                if best is None or len(f) > len(best):
+                    best = f
+        return best
+
+    def root_for(self, path: str) -> Root:
+        for r in sorted(self.roots.values(), key=lambda r: -len(str(r.path))):
+            if r.contains(path) and self._nested_root(path) in (None, str(r.path)):
+                return r
+        rp, source, folder = self.root_path_for(path)
+        r = self.roots.get(str(rp))
+        if r is None:
+            r = self.roots[str(rp)] = Root(rp, source, folder)
+        return r
+
+    def _nested_root(self, path: str) -> str | None:
+        d = os.path.dirname(path)
+        if d not in self._nested_cache:
+            found = config_root(d)
+            self._nested_cache[d] = str(found[0]) if found else None
+        return self._nested_cache[d]
+
+    def add_folder(self, folder: str) -> Root:
+        folder = os.path.realpath(folder)
+        if folder not in self.folders:
+            self.folders.append(folder)
+        self._nested_cache.clear()
+        found = config_root(folder)
+        rp, source = (found if found is not None else (Path(folder), None))
+        r = self.roots.get(str(rp))
+        if r is None:
+            r = self.roots[str(rp)] = Root(rp, source, folder)
+        return r
+
+    def remove_folder(self, folder: str) -> list[str]:
+        """Forget a workspace folder; returns the files whose diagnostics must be cleared."""
+        folder = os.path.realpath(folder)
+        if folder in self.folders:
+            self.folders.remove(folder)
+        gone = []
+        for key, r in list(self.roots.items()):
+            if r.folder == folder and not any(r.contains(p) for p in self.docs):
+                del self.roots[key]
+                if r.ws is not None:
+                    gone.extend(r.ws.files)
+        self.folder_settings.pop(folder, None)
+        return gone
+
+    def settings_for(self, root: Root) -> Settings:
+        if root.folder is not None and root.folder in self.folder_settings:
+            return self.folder_settings[root.folder]
+        return self.settings
+
+    # -- loading ----------------------------------------------------------------------------
+    def config_for(self, root: Root) -> Config:
+        """The engine's config for a root: its config file, then the editor's settings on top
+        (docs/lsp.md: editor settings win over dbmt.toml for severities)."""
+        try:
+            cfg = load_config(root.path, root.source)
+            root.error = None
+        except ConfigError as e:
+            root.error = str(e)
+            cfg = Config(root=root.path)
+        return self.settings_for(root).apply_to(cfg)
+
+    def files_of(self, root: Root, config: Config) -> list[str]:
+        """The files a root indexes: its discovered files (minus folders that are roots of their
+        own) and the open documents it holds."""
+        out = []
+        for p in discover(root.path, config):
+            nested = self._nested_root(p)
+            if nested is not None and nested != str(root.path):
+                continue
+            out.append(p)
+        for p in self.docs:
+            if p not in out and self.root_for(p) is root:
+                out.append(p)
+        return out
+
+    def load(self, root: Root, progress=None) -> Workspace:
+        """Index a root from disk (safe to run off the event loop: it touches nothing shared);
+        `install` then puts it in place."""
+        config = self.config_for(root)
+        files = [p for p in self.files_of(root, config) if os.path.isfile(p)]
+        return Workspace.open(root.path, config=config, paths=files, progress=progress)
+
+    def install(self, root: Root, ws: Workspace) -> None:
+        """Use a freshly loaded workspace: open documents override what it read from disk."""
+        root.ws = ws
+        for path, doc in self.docs.items():
+            if root.contains(path) and self.root_for(path) is root:
+                if ws.text_of(path) != doc.text:
+                    ws.update_file(path, doc.text)
+        self.dirty = {p for p in self.dirty if not root.contains(p)}
+        self.pending.update(ws.files)
+
+    # -- documents --------------------------------------------------------------------------
+    def open(self, doc: Document) -> None:
+        self.docs[doc.path] = doc
+        self.dirty.add(doc.path)
+
+    def change(self, path: str, text: str, version: int | None) -> None:
+        doc = self.docs.get(path)
+        if doc is None:
+            return
+        doc.text = text
+        doc.version = version
+        self.dirty.add(path)
+
+    def close(self, path: str) -> None:
+        """The client closed a document: the file on disk is what counts again (or nothing,
+        if it is gone or was never saved)."""
+        doc = self.docs.pop(path, None)
+        self.dirty.discard(path)
+        if doc is None:
+            return
+        root = self.root_for(path)
+        if root.ws is None:
+            return
+        if os.path.isfile(path) and self._indexed(root, path):
+            text, problem = read_source(path)
+            if root.ws.text_of(path) != text or problem is not None:
+                self.pending.update(root.ws.update_file(path, text, problem))
+        elif path in root.ws.files:
+            self.pending.update(root.ws.remove_file(path))
+            self.pending.add(path)
+
+    def _indexed(self, root: Root, path: str) -> bool:
+        """Whether a file on disk belongs to the root's files (not excluded by its config, not
+        under a folder that is a root of its own)."""
+        cfg = root.ws.config if root.ws is not None else Config(root=root.path)
+        nested = self._nested_root(path)
+        return included(root.path, cfg, path) and nested in (None, str(root.path))
+
+    def flush(self, paths=None) -> set[str]:
+        """Give the engine the current text of dirty documents (all, or those in `paths`);
+        returns the files whose diagnostics were recomputed."""
+        todo = [p for p in (self.dirty if paths is None else set(paths) & self.dirty)]
+        changed: set[str] = set()
+        for path in sorted(todo):
+            root = self.root_for(path)
+            if root.ws is None:
+                continue  # applied when the root's index is installed
+            self.dirty.discard(path)
+            doc = self.docs[path]
+            if root.ws.text_of(path) == doc.text and path in root.ws.files:
+                changed.add(path)  # its version changed: publish under the new one
+                continue
+            changed |= root.ws.update_file(path, doc.text)
+            changed.add(path)
+        self.pending |= changed
+        return changed
+
+    # -- files changed on disk ------------------------------------------------------------------
+    def disk_changed(self, path: str, deleted: bool) -> set[str]:
+        """A watched file was created, changed or deleted on disk. Open documents keep their
+        text; returns the files whose diagnostics were recomputed."""
+        if path in self.docs:
+            return set()
+        root = self.root_for(path)
+        ws = root.ws
+        if ws is None:
+            return set()
+        if deleted or not os.path.isfile(path):
+            out = ws.remove_file(path)
+            out.add(path)
+        else:
+            if not self._indexed(root, path) and path not in ws.files:
+                return set()
+            try:
+                text, problem = read_source(path)
+            except OSError:
+                return set()
+            if ws.text_of(path) == text and problem is None:
+                return set()
+            out = ws.update_file(path, text, problem)
+        self.pending |= out
+        return out
+
+    # -- queries ----------------------------------------------------------------------------
+    def workspace_of(self, path: str) -> Workspace | None:
+        return self.root_for(path).ws
+
+    def text_of(self, path: str) -> str | None:
+        doc = self.docs.get(path)
+        if doc is not None:
+            return doc.text
+        ws = self.workspace_of(path)
+        return ws.text_of(path) if ws is not None else None
+
+    def diagnostics_of(self, path: str) -> list[Diagnostic]:
+        ws = self.workspace_of(path)
+        return ws.diagnostics_for(path) if ws is not None else []
+
+    def version_of(self, path: str) -> int | None:
+        doc = self.docs.get(path)
+        return doc.version if doc is not None else None
+
+    def all_files(self) -> list[str]:
+        out = []
+        for r in self.roots.values():
+            if r.ws is not None:
+                out.extend(r.ws.files)
+        return sorted(set(out))
+
+    def take_pending(self) -> list[str]:
+        """The files to publish now: recomputed, and not waiting for an edit the engine has
+        not seen (those are published when their own debounce ends)."""
+        ready = sorted(p for p in self.pending if p not in self.dirty)
+        self.pending -= set(ready)
+        return ready
+

@@ -1,0 +1,58 @@
+"""The server's settings: defaults, `initializationOptions`, then `workspace/configuration`
+(section `dbmt`), each layer over the one before; a client that answers null, nothing or
+junk gets the layer below. The engine's own config (`dbmt.toml`) is merged under the editor's
+severity overrides (docs/lsp.md, "Settings")."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from ..check.registry import CODES
+from ..workspace.config import SEVERITY_WORDS, Config
+
+DEFAULT_DEBOUNCE_MS = 150
+
+
+@dataclasses.dataclass
+class Settings:
+    debounce_ms: int = DEFAULT_DEBOUNCE_MS
+    severity: dict[str, str] = dataclasses.field(default_factory=dict)
+    # Files over this size are not analysed live (reported once, with the CLI to run instead).
+    max_file_bytes: int = 32 * 1024 * 1024
+    problems: list[str] = dataclasses.field(default_factory=list)  # what could not be used, said once
+
+    def merged(self, raw: Any) -> "Settings":
+        """These settings with a client's dict on top (`{"dbmt": {…}}` or the section's content)."""
+        out = dataclasses.replace(self, severity=dict(self.severity), problems=[])
+        if not isinstance(raw, dict):
+            return out
+        if isinstance(raw.get("dbmt"), dict):
+            raw = raw["dbmt"]
+        deb = raw.get("debounce", raw.get("debounceMs"))
+        if deb is not None:
+            if isinstance(deb, (int, float)) and not isinstance(deb, bool) and 0 <= deb <= 10_000:
+                out.debounce_ms = int(deb)
+            else:
+                out.problems.append(f"dbmt.debounce must be a number of milliseconds from 0 to 10000, got {deb!r}")
+        sev = raw.get("severity")
+        if isinstance(sev, dict):
+            for code, level in sev.items():
+                if code not in CODES:
+                    out.problems.append(f"dbmt.severity: unknown diagnostic code {code!r}")
+                elif not isinstance(level, str) or level.lower() not in SEVERITY_WORDS:
+                    out.problems.append(f"dbmt.severity.{code} must be error, warning, info, hint or off, got {level!r}")
+                else:
+                    out.severity[code] = level.lower()
+        elif sev is not None:
+            out.problems.append("dbmt.severity must be an object of CODE: level")
+        mfb = raw.get("maxFileBytes")
+        if isinstance(mfb, int) and not isinstance(mfb, bool) and mfb > 0:
+            out.max_file_bytes = mfb
+        return out
+
+    def apply_to(self, cfg: Config) -> Config:
+        """The engine config with these settings' severity overrides on top."""
+        if not self.severity:
+            return cfg
+        return dataclasses.replace(cfg, severity={**cfg.severity, **self.severity})

@@ -1,0 +1,138 @@
+"""Diagnostics through the protocol: push for open and closed files, versions, clearing, pull
+with result ids, the debounce setting, severity overrides."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+
+from lsprotocol import types
+
+from lsp_harness import caps, lsp, pull_caps, push_caps, write
+
+
+def codes(ds):
+    return sorted(d.code for d in ds)
+
+
+async def test_open_file_gets_diagnostic_with_code_link_and_version(shop):
+    async with lsp(shop) as h:
+        text = h.path("social/posting.dbmt").read_text().replace("Posts.id", "Postz.id", 1)
+        h.open("social/posting.dbmt", text)
+        ds = await h.wait_diagnostics("social/posting.dbmt", lambda ds: len(ds) > 0)
+        d = ds[0]
+        assert d.code == "DBMT101" and d.source == "dbmt"
+        assert "'Postz'" in d.message and "did you mean 'Posts'" in d.message
+        assert d.code_description.href.endswith("DBMT101.md")
+        assert d.data["code"] == "DBMT101" and d.data["name"] == "Postz"
+        assert d.range == types.Range(start=h.pos("social/posting.dbmt", "Postz.id", text=text),
+                                      end=h.pos("social/posting.dbmt", "Postz.id", 5, text=text))
+        # The fix clears it, published under the new version.
+        v = h.replace_all("social/posting.dbmt", text.replace("Postz.id", "Posts.id"))
+        await h.wait_diagnostics("social/posting.dbmt", lambda ds: ds == [])
+
+
+async def test_edit_in_one_file_updates_a_closed_file(shop):
+    """Removing an extension table in one file makes DBMT301 appear in the enum's file, even
+    though that file is closed; putting it back clears it."""
+    async with lsp(shop) as h:
+        acc = h.path("accessories/accessories.dbmt").read_text()
+        start = acc.index("Table LedExt")
+        end = acc.index("}", start) + 1
+        # Move LedExt into another team's file, open that one, then delete it there.
+        gloves = h.path("gloves/gloves.dbmt").read_text() + "\n" + acc[start:end] + "\n"
+        h.path("accessories/accessories.dbmt").write_text(acc[:start] + acc[end:])
+        h.path("gloves/gloves.dbmt").write_text(gloves)
+    async with lsp(shop) as h:
+        h.open("gloves/gloves.dbmt")
+        await h.settle()
+        assert h.client.diagnostics.get(h.uri("accessories/accessories.dbmt"), []) == []
+        h.replace_all("gloves/gloves.dbmt", gloves.replace("Table LedExt", "Table LedExtGone").replace(
+            "%extension_enum AccessoryExtType.LedExt", ""))
+        ds = await h.wait_diagnostics("accessories/accessories.dbmt", lambda ds: "DBMT301" in codes(ds))
+        d = next(d for d in ds if d.code == "DBMT301")
+        assert "LedExt" in d.message
+        h.replace_all("gloves/gloves.dbmt", gloves)
+        await h.wait_diagnostics("accessories/accessories.dbmt", lambda ds: ds == [])
+
+
+async def test_related_information_points_into_the_other_file(tmp_path):
+    write(tmp_path, {"a.dbmt": "Table users {\n  id int [pk]\n}\n", "b.dbmt": "Table users {\n  id int [pk]\n}\n"})
+    async with lsp(tmp_path) as h:
+        h.open("b.dbmt")
+        ds = await h.wait_diagnostics("b.dbmt", lambda ds: len(ds) > 0)
+        d = ds[0]
+        assert d.code == "DBMT105"
+        assert [ri.location.uri for ri in d.related_information] == [h.uri("a.dbmt")]
+        assert d.related_information[0].location.range.start == types.Position(line=0, character=6)
+        # The closed file got its own DBMT105, pushed without a version.
+        da = await h.wait_diagnostics("a.dbmt", lambda ds: len(ds) > 0)
+        assert da[0].code == "DBMT105"
+
+
+async def test_pull_mode_answers_unchanged_and_does_not_push(shop):
+    async with lsp(shop, pull_caps()) as h:
+        text = h.path("social/posting.dbmt").read_text().replace("Posts.id", "Postz.id", 1)
+        h.open("social/posting.dbmt", text)
+        r1 = await h.request(h.client.text_document_diagnostic_async(types.DocumentDiagnosticParams(
+            text_document=h.doc("social/posting.dbmt"))))
+        assert r1.kind == "full" and codes(r1.items) == ["DBMT101"]
+        r2 = await h.request(h.client.text_document_diagnostic_async(types.DocumentDiagnosticParams(
+            text_document=h.doc("social/posting.dbmt"), previous_result_id=r1.result_id)))
+        assert r2.kind == "unchanged" and r2.result_id == r1.result_id
+        ws = await h.request(h.client.workspace_diagnostic_async(types.WorkspaceDiagnosticParams(previous_result_ids=[])))
+        uris = {i.uri for i in ws.items}
+        assert h.uri("accessories/accessories.dbmt") in uris and len(uris) == 5
+        again = await h.request(h.client.workspace_diagnostic_async(types.WorkspaceDiagnosticParams(
+            previous_result_ids=[types.PreviousResultId(uri=i.uri, value=i.result_id) for i in ws.items])))
+        assert {i.kind for i in again.items} == {"unchanged"}
+        await h.settle()
+        assert h.client.diagnostics == {}  # nothing pushed in pull mode
+
+
+async def test_severity_override_from_settings_applies_live(tmp_path):
+    write(tmp_path, {"a.dbmt": "Table t {\n  id int [pk]\n  n int [default: 'x']\n}\n"})
+    config = {"": {"dbmt": {"severity": {"DBMT601": "off"}}}}
+    async with lsp(tmp_path, configuration=config) as h:
+        h.open("a.dbmt")
+        await h.settle()
+        await h.settle()
+        assert h.client.diagnostics.get(h.uri("a.dbmt"), []) == []
+        h.client.set_configuration({"dbmt": {"severity": {"DBMT601": "warning"}}})
+        h.client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
+        ds = await h.wait_diagnostics("a.dbmt", lambda ds: len(ds) == 1)
+        assert ds[0].code == "DBMT601" and ds[0].severity == types.DiagnosticSeverity.Warning
+
+
+async def test_client_answering_null_configuration_gets_defaults(tmp_path):
+    write(tmp_path, {"a.dbmt": "Table t {\n  id int [pk]\n  u int [ref: > nope.id]\n}\n"})
+    async with lsp(tmp_path, configuration={"": None}) as h:
+        h.open("a.dbmt")
+        ds = await h.wait_diagnostics("a.dbmt", lambda ds: len(ds) > 0)
+        assert codes(ds) == ["DBMT101"]
+        assert not h.client.messages  # no complaint about the null answer
+
+
+async def test_bad_settings_are_reported_once_not_crashed_on(tmp_path):
+    write(tmp_path, {"a.dbmt": "Table t {\n  id int [pk]\n  u int [ref: > nope.id]\n}\n"})
+    config = {"": {"dbmt": {"debounce": "soon", "severity": {"DBMT999": "off", "DBMT101": "loud"}}}}
+    async with lsp(tmp_path, configuration=config) as h:
+        h.open("a.dbmt")
+        ds = await h.wait_diagnostics("a.dbmt", lambda ds: len(ds) > 0)
+        assert codes(ds) == ["DBMT101"]
+        said = " ".join(m.message for m in h.client.messages)
+        assert "dbmt.debounce" in said and "DBMT999" in said and "loud" in said
+
+
+async def test_diagnostics_equal_a_cold_check(shop):
+    """The server's diagnostics of the whole workspace are the CLI's."""
+    async with lsp(shop, pull_caps()) as h:
+        ws = await h.request(h.client.workspace_diagnostic_async(types.WorkspaceDiagnosticParams(previous_result_ids=[])))
+        server = sorted((i.uri, d.code, d.range.start.line + 1, d.message) for i in ws.items for d in i.items)
+    out = subprocess.run([sys.executable, "-m", "dbmt", "--check", str(shop), "--format", "json", "--no-cache"],
+                         capture_output=True, text=True, cwd=shop)
+    cli = sorted(((shop / d["path"]).resolve().as_uri(), d["code"], d["line"], d["message"])
+                 for d in json.loads(out.stdout)["diagnostics"])
+    assert server == cli
