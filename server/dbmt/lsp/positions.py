@@ -38,8 +38,19 @@ class Codec:
     """Conversions for one position encoding (utf-16, utf-8 or utf-32)."""
 
     def __init__(self, encoding: str = types.PositionEncodingKind.Utf16):
-        self.encoding = str(encoding.value if hasattr(encoding, "value") else encoding)
+        self.encoding = encoding
         self._lines: dict[str, Lines] = {}
+
+    @property
+    def encoding(self) -> str:
+        return self._encoding
+
+    @encoding.setter
+    def encoding(self, value) -> None:
+        value = str(getattr(value, "value", value))
+        if value not in ("utf-8", "utf-16", "utf-32"):
+            raise ValueError(f"unknown position encoding {value!r}")
+        self._encoding = value
 
     # -- line tables, kept per path for the current text --------------------------------------
     def lines(self, path: str, text: str) -> Lines:

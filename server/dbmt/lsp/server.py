@@ -135,7 +135,7 @@ class DbmtServer(LanguageServer):
         self._configured_event = asyncio.Event()
         caps = params.capabilities
         self.ctx.client = Capabilities(caps)
-        self.ctx.codec.encoding = str(ServerCapabilitiesBuilder.choose_position_encoding(caps))
+        self.ctx.codec.encoding = ServerCapabilitiesBuilder.choose_position_encoding(caps)
         self.pull = self.ctx.client.pull_diagnostics
         self.init_settings = Settings().merged(params.initialization_options)
         self.session.settings = self.init_settings
