@@ -83,8 +83,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"dbmt-lsp: --tcp wants HOST:PORT, got {args.tcp!r}", file=sys.stderr)
         return 2
     from .lsp.server import serve
-    serve(tcp=args.tcp)
-    return 0
+    rc = serve(tcp=args.tcp)
+    # The protocol's writer closed stdout: nothing more is printed (entry() must not flush it).
+    os._exit(rc)
 
 
 def _host_port(value: str) -> bool:

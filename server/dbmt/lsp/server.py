@@ -94,11 +94,15 @@ class DbmtServer(LanguageServer):
         workspace is ready and every pending edit is applied; a generator yields between steps
         so `$/cancelRequest` can stop it."""
 
+        fail = method in os.environ.get("DBMT_LSP_FAIL", "").split(",")
+
         async def handler(params):
             if wait:
                 await self.ready()
                 self.flush_all()
             try:
+                if fail:  # fault injection for the tests of failure isolation (docs/lsp.md)
+                    raise RuntimeError(f"failure injected into {method} by DBMT_LSP_FAIL")
                 result = fn(self.ctx, params)
                 if inspect.isgenerator(result):
                     result = await _drive(result)
@@ -496,7 +500,9 @@ def build() -> DbmtServer:
     return server
 
 
-def serve(argv: list[str] | None = None, tcp: str | None = None) -> None:
+def serve(tcp: str | None = None) -> int:
+    """Run the server until the client says `exit` (or the connection ends); the exit code is
+    0 after a `shutdown`, 1 without one (LSP's rule)."""
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     server = build()
     if tcp:
@@ -504,3 +510,4 @@ def serve(argv: list[str] | None = None, tcp: str | None = None) -> None:
         server.start_tcp(host or "127.0.0.1", int(port))
     else:
         server.start_io()
+    return 0 if server.protocol._shutdown else 1
