@@ -15,7 +15,7 @@ import uuid
 
 from lsprotocol import types
 from pygls.capabilities import ServerCapabilitiesBuilder
-from pygls.exceptions import JsonRpcInternalError
+from pygls.exceptions import JsonRpcException, JsonRpcInternalError
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
@@ -107,8 +107,8 @@ class DbmtServer(LanguageServer):
                 if inspect.isgenerator(result):
                     result = await _drive(result)
                 return result
-            except asyncio.CancelledError:
-                raise
+            except (asyncio.CancelledError, JsonRpcException):
+                raise  # cancelled, or an answer the feature chose (RequestFailed with its reason)
             except Exception as exc:
                 self.log_exception(method, exc)
                 raise JsonRpcInternalError(f"{method} failed: {type(exc).__name__}: {exc}") from None

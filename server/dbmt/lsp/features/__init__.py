@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from . import diagnostics, navigation
+from . import actions, diagnostics, edits, navigation
 
 
 def register(server) -> None:
@@ -18,3 +18,7 @@ def register(server) -> None:
     r(types.TEXT_DOCUMENT_IMPLEMENTATION, navigation.implementation)
     r(types.TEXT_DOCUMENT_REFERENCES, navigation.references)
     r(types.TEXT_DOCUMENT_DOCUMENT_HIGHLIGHT, navigation.document_highlight)
+    r(types.TEXT_DOCUMENT_PREPARE_RENAME, edits.prepare)
+    r(types.TEXT_DOCUMENT_RENAME, edits.do_rename, types.RenameOptions(prepare_provider=True))
+    r(types.TEXT_DOCUMENT_CODE_ACTION, actions.code_action, types.CodeActionOptions(code_action_kinds=[
+        types.CodeActionKind.QuickFix, types.CodeActionKind.SourceOrganizeImports, actions.FIX_ALL]))
