@@ -15,15 +15,18 @@ DOCS_URL_LABEL = "Diagnostic codes"  # the [project.urls] entry naming the publi
 
 
 def _local_docs_dir():
-    """docs/codes/ of a source checkout, else the copy a wheel ships (dbmt/_docs/codes), else None."""
+    """The copy of docs/codes/ an installed wheel ships (dbmt/_docs/codes), else a source
+    checkout's docs/codes/, else None."""
     from pathlib import Path
 
     here = Path(__file__).resolve()
+    shipped = here.parent / "_docs" / "codes"
+    if shipped.is_dir():
+        return shipped
     for parent in here.parents:
         if (parent / "docs" / "codes").is_dir() and (parent / "server" / "dbmt").is_dir():
             return parent / "docs" / "codes"
-    shipped = here.parent / "_docs" / "codes"
-    return shipped if shipped.is_dir() else None
+    return None
 
 
 @functools.cache
@@ -31,8 +34,8 @@ def docs_base() -> str:
     """Where the page `<CODE>.md` of every code lives, ending in `/`.
 
     A stable https address wins: the installed distribution's `[project.urls]` entry
-    "Diagnostic codes" (pyproject.toml). Without one, the pages on this machine: a source
-    checkout's docs/codes/, or the copy the wheel ships, as file:// URIs."""
+    "Diagnostic codes" (pyproject.toml). Without one, the pages on this machine: the copy the
+    wheel ships, or a source checkout's docs/codes/, as file:// URIs."""
     try:
         from importlib.metadata import PackageNotFoundError, metadata
 
