@@ -14,7 +14,8 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .diagnostics import ERROR, HINT, INFORMATION, WARNING, Diagnostic, Related
+from .diagnostics import Diagnostic, Related
+from .report import FORMATS, THRESHOLDS, Report, add_diagnostics, relative, want_color, write
 from .workspace.config import ConfigError, find_root, load_config
 from .workspace.files import discover, read_source
 
@@ -33,12 +34,27 @@ def build_parser() -> argparse.ArgumentParser:
                     "With no arguments, runs the language server on stdio.",
     )
     p.add_argument("--version", action="version", version=f"dbmt-lsp {__version__}")
-    p.add_argument("--check", nargs="*", metavar="PATH",
-                   help="check files or folders (default: .) and print diagnostics")
-    p.add_argument("--format", choices=("text", "json"), default="text", help="output format of --check")
-    p.add_argument("--no-cache", action="store_true", help="ignore and do not write the .dbmt-cache result cache")
     p.add_argument("--stdio", action="store_true", help="run the language server on stdio (the default)")
     p.add_argument("--tcp", metavar="HOST:PORT", help="run the language server on a TCP socket instead")
+    c = p.add_argument_group("checking", "exit status: 0 clean, 1 a finding at or above the threshold, "
+                                         "2 usage, I/O or config error")
+    c.add_argument("--check", nargs="*", metavar="PATH",
+                   help="check files or folders (default: .), each as part of its whole workspace, "
+                        "and report the findings in them")
+    c.add_argument("--whole-workspace", action="store_true",
+                   help="report on every file of the workspaces the PATHs belong to, not only on the PATHs "
+                        "(the pre-commit hook's mode)")
+    c.add_argument("--output-format", choices=FORMATS, default="text", metavar="FORMAT",
+                   help="text (default), json, sarif (2.1.0), github (workflow commands) or junit")
+    c.add_argument("--format", dest="output_format", choices=FORMATS, default=argparse.SUPPRESS,
+                   help=argparse.SUPPRESS)  # the first name of --output-format, kept working
+    c.add_argument("--severity-threshold", choices=THRESHOLDS, default="error", metavar="LEVEL",
+                   help="lowest severity that fails the run: error (default), warning, info, hint, or none")
+    c.add_argument("--config", metavar="FILE",
+                   help="use this dbmt.toml (or pyproject.toml with [tool.dbmt]) for every workspace")
+    c.add_argument("--statistics", action="store_true", help="also print the number of findings per code")
+    c.add_argument("--quiet", "-q", action="store_true", help="no summary line")
+    c.add_argument("--no-cache", action="store_true", help="ignore and do not write the .dbmt-cache result cache")
     p.add_argument("paths", nargs="*", metavar="PATH", help=argparse.SUPPRESS)
     return p
 
@@ -67,7 +83,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.check is not None:
         try:
-            return run_check((args.check + args.paths) or ["."], args.format, use_cache=not args.no_cache)
+            return run_check((args.check + args.paths) or ["."], args.output_format, use_cache=not args.no_cache,
+                             whole_workspace=args.whole_workspace, threshold=args.severity_threshold,
+                             config_file=args.config, quiet=args.quiet, statistics=args.statistics)
         except (UsageError, ConfigError) as e:
             print(f"dbmt-lsp: {e}", file=sys.stderr)
             return 2
@@ -95,8 +113,11 @@ def _host_port(value: str) -> bool:
 
 # -- --check ---------------------------------------------------------------------------------
 
-def run_check(paths: list[str], fmt: str, use_cache: bool = True) -> int:
+def run_check(paths: list[str], fmt: str = "text", use_cache: bool = True, *, whole_workspace: bool = False,
+              threshold: str = "error", config_file: str | None = None, quiet: bool = False,
+              statistics: bool = False) -> int:
     cwd = Path.cwd()
+    explicit = _explicit_config(config_file) if config_file else None
     targets: list[Path] = []
     for p in paths:
         pp = Path(p)
@@ -109,11 +130,10 @@ def run_check(paths: list[str], fmt: str, use_cache: bool = True) -> int:
         start = t if t.is_dir() else t.parent
         root, _ = find_root(start)
         by_root.setdefault(root, []).append(t)
-    results: list[tuple[str, Diagnostic, object]] = []
-    files_checked = 0
+    report = Report(threshold=threshold)
     for root, ts in by_root.items():
         _, source = find_root(root)
-        config = load_config(root, source)
+        config = load_config(root, explicit or source)
         files = discover(root, config)
         # Files named explicitly are checked even when include/exclude would skip them.
         extra = [str(t) for t in ts if t.is_file() and str(t) not in files]
@@ -122,18 +142,34 @@ def run_check(paths: list[str], fmt: str, use_cache: bool = True) -> int:
                 raise UsageError(f"not a .dbmt or .dbml file: {os.path.relpath(t, cwd)}")
         files = files + extra
         wanted = [f for f in files if any(f == str(t) or (t.is_dir() and f.startswith(str(t) + os.sep)) for t in ts)]
+        if whole_workspace:
+            wanted = files
         diags, lines = _check_root(root, config, files, use_cache)
-        files_checked += len(wanted)
         wanted_set = set(wanted)
-        for d in diags:
-            if d.path in wanted_set:
-                results.append((d.path, d, lines))
-    results.sort(key=lambda r: r[1].sort_key())
-    if fmt == "json":
-        print(json.dumps(_json_report(results, files_checked, cwd), ensure_ascii=False))
-    else:
-        _print_text(results, files_checked, cwd)
-    return 1 if any(d.severity == ERROR for _, d, _ in results) else 0
+        report.files.extend(_rel(f, cwd) for f in wanted)
+        add_diagnostics(report, [d for d in diags if d.path in wanted_set], lines.pos, cwd, root)
+    report.files = sorted(set(report.files))
+    color = fmt == "text" and want_color(sys.stdout)
+    write(report, fmt, sys.stdout, sys.stderr, color=color, quiet=quiet, statistics=statistics)
+    return report.exit_code
+
+
+def _explicit_config(config_file: str) -> Path:
+    """--config FILE: the file must exist; a pyproject.toml must have a [tool.dbmt] table."""
+    path = Path(config_file)
+    if not path.is_file():
+        raise UsageError(f"--config: no such file: {config_file}")
+    path = path.resolve()
+    if path.name == "pyproject.toml":
+        import tomllib
+
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as e:
+            raise ConfigError(f"{path}: not valid TOML ({e})") from None
+        if not (isinstance(data.get("tool"), dict) and "dbmt" in data["tool"]):
+            raise UsageError(f"--config: {config_file} has no [tool.dbmt] table")
+    return path
 
 
 class _Lines:
@@ -214,42 +250,7 @@ def _check_root(root: Path, config, files: list[str], use_cache: bool):
 
 
 def _rel(path: str, cwd: Path) -> str:
-    try:
-        return os.path.relpath(path, cwd).replace(os.sep, "/")
-    except ValueError:
-        return path.replace(os.sep, "/")
-
-
-def _json_report(results, files_checked: int, cwd: Path) -> dict:
-    out = []
-    for path, d, lines in results:
-        l1, c1 = lines.pos(d.path, d.start)
-        l2, c2 = lines.pos(d.path, d.end)
-        rel = []
-        for r in d.related:
-            rl, rc = lines.pos(r.path, r.start)
-            rel.append({"path": _rel(r.path, cwd), "line": rl, "column": rc, "message": r.message})
-        out.append({"path": _rel(path, cwd), "line": l1, "column": c1, "end_line": l2, "end_column": c2,
-                    "severity": d.severity, "code": d.code, "message": d.message, "related": rel})
-    return {"version": 1, "files_checked": files_checked, "diagnostics": out}
-
-
-def _print_text(results, files_checked: int, cwd: Path) -> None:
-    counts = {ERROR: 0, WARNING: 0, INFORMATION: 0, HINT: 0}
-    files_with = set()
-    for path, d, lines in results:
-        l1, c1 = lines.pos(d.path, d.start)
-        print(f"{_rel(path, cwd)}:{l1}:{c1}: {d.severity} {d.code} {d.message}")
-        counts[d.severity] = counts.get(d.severity, 0) + 1
-        files_with.add(path)
-    def plural(n, word):
-        return f"{n} {word}{'' if n == 1 else 's'}"
-    parts = [plural(counts[ERROR], "error"), plural(counts[WARNING], "warning")]
-    if counts[INFORMATION]:
-        parts.append(f"{counts[INFORMATION]} information")
-    if counts[HINT]:
-        parts.append(plural(counts[HINT], "hint"))
-    print(f"{', '.join(parts)} in {plural(len(files_with), 'file')} ({plural(files_checked, 'file')} checked)")
+    return relative(path, cwd)
 
 
 if __name__ == "__main__":  # pragma: no cover
