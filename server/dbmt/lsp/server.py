@@ -408,9 +408,24 @@ class DbmtServer(LanguageServer):
             self.log_exception("applying edits", exc)
 
     # -- publishing --------------------------------------------------------------------------------------
+    def _tell_too_big(self) -> None:
+        for path, size in sorted(self.session.too_big.items()):
+            if (path, "big") in self._said:
+                continue
+            self._said.add((path, "big"))
+            limit = self.session.settings_for(self.session.root_for(path)).max_file_bytes
+            self.window_show_message(types.ShowMessageParams(type=types.MessageType.Warning, message=(
+                f"dbmt: {os.path.basename(path)} is {_size(size)}, over the live-analysis limit of "
+                f"{_size(limit)} (setting dbmt.maxFileBytes): it is not checked while you edit; "
+                f"run `dbmt-lsp --check {path}` instead")))
+        for key in [k for k in self._said if isinstance(k, tuple) and k[0] not in self.session.too_big]:
+            self._said.discard(key)
+
     def publish_pending(self) -> None:
         """Push what changed (open files with their version, closed files too); in pull mode,
         ask the client to pull again when another file's diagnostics changed."""
+        if self.session.too_big:
+            self._tell_too_big()
         paths = self.session.take_pending()
         changed_elsewhere = False
         for path in paths:
@@ -453,6 +468,14 @@ async def _drive(gen):
                 await asyncio.sleep(0)
     except StopIteration as stop:
         return stop.value
+
+
+def _size(n: int) -> str:
+    if n >= 1_000_000:
+        return f"{n / 1e6:.1f} MB"
+    if n >= 10_000:
+        return f"{n // 1000} KB"
+    return f"{n:,} bytes"
 
 
 def _alive(pid: int) -> bool:

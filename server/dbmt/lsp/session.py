@@ -76,6 +76,7 @@ class Session:
         self.docs: dict[str, Document] = {}
         self.dirty: set[str] = set()       # open documents whose text the engine has not seen
         self.pending: set[str] = set()     # files whose diagnostics were recomputed, not published
+        self.too_big: dict[str, int] = {}   # files over settings.max_file_bytes: not analysed live (size)
         self._nested_cache: dict[str, str | None] = {}
 
     # -- roots -----------------------------------------------------------------------------------
@@ -165,15 +166,33 @@ class Session:
         """The files a root indexes: its discovered files (minus folders that are roots of their
         own) and the open documents it holds."""
         out = []
+        limit = self.settings_for(root).max_file_bytes
         for p in discover(root.path, config):
             nested = self._nested_root(p)
             if nested is not None and nested != str(root.path):
                 continue
+            try:
+                size = os.path.getsize(p)
+            except OSError:
+                continue
+            if size > limit and p not in self.docs:
+                self.too_big[p] = size
+                continue
             out.append(p)
         for p in self.docs:
-            if p not in out and self.root_for(p) is root:
+            if p not in out and self.root_for(p) is root and p not in self.too_big:
                 out.append(p)
         return out
+
+    def fits(self, path: str, text: str) -> bool:
+        """Whether a document is small enough to analyse live; records it in `too_big` if not."""
+        limit = self.settings_for(self.root_for(path)).max_file_bytes
+        size = len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+        if size > limit:
+            self.too_big[path] = size
+            return False
+        self.too_big.pop(path, None)
+        return True
 
     def load(self, root: Root, progress=None) -> Workspace:
         """Index a root from disk (safe to run off the event loop: it touches nothing shared);
@@ -186,7 +205,7 @@ class Session:
         """Use a freshly loaded workspace: open documents override what it read from disk."""
         root.ws = ws
         for path, doc in self.docs.items():
-            if root.contains(path) and self.root_for(path) is root:
+            if root.contains(path) and self.root_for(path) is root and path not in self.too_big:
                 if ws.text_of(path) != doc.text:
                     ws.update_file(path, doc.text)
         self.dirty = {p for p in self.dirty if not root.contains(p)}
@@ -195,7 +214,8 @@ class Session:
     # -- documents --------------------------------------------------------------------------
     def open(self, doc: Document) -> None:
         self.docs[doc.path] = doc
-        self.dirty.add(doc.path)
+        if self.fits(doc.path, doc.text):
+            self.dirty.add(doc.path)
 
     def change(self, path: str, text: str, version: int | None) -> None:
         doc = self.docs.get(path)
@@ -203,7 +223,15 @@ class Session:
             return
         doc.text = text
         doc.version = version
-        self.dirty.add(path)
+        was_big = path in self.too_big
+        if self.fits(path, text):
+            self.dirty.add(path)
+        elif not was_big:
+            # It just grew past the limit: what the engine knows of it is stale, so forget it.
+            ws = self.root_for(path).ws
+            if ws is not None and path in ws.files:
+                self.pending |= ws.remove_file(path)
+                self.pending.add(path)
 
     def close(self, path: str) -> None:
         """The client closed a document: the file on disk is what counts again (or nothing,
@@ -260,11 +288,21 @@ class Session:
         if ws is None:
             return set()
         if deleted or not os.path.isfile(path):
+            self.too_big.pop(path, None)
             out = ws.remove_file(path)
             out.add(path)
         else:
             if not self._indexed(root, path) and path not in ws.files:
                 return set()
+            try:
+                size = os.path.getsize(path)
+            except OSError:
+                return set()
+            if size > self.settings_for(root).max_file_bytes:
+                self.too_big[path] = size
+                out = ws.remove_file(path) if path in ws.files else set()
+                self.pending |= out
+                return out
             try:
                 text, problem = read_source(path)
             except OSError:
