@@ -444,8 +444,8 @@ class DbmtServer(LanguageServer):
             rid = diag_feature.result_id(diags, version)
             if self._published.get(path) == rid:
                 continue
-            if not diags and path not in self._published:
-                continue  # nothing was shown, nothing to clear
+            if not diags and path not in self._published and version is None:
+                continue  # a closed file: nothing was shown, nothing to clear
             self._published[path] = rid
             self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
                 uri=self.ctx.uri_of(path), diagnostics=diags, version=version))
