@@ -181,6 +181,15 @@ def imports(ctx: Ctx) -> None:
                            u.path.start, u.path.end, data={"path": u.path.text})
             continue
         ctx.depend(f"exports:{imp.target}")
+        if imp.target not in ctx.index.files:
+            # Never claim a file lacks a name when its names are not known.
+            if imp.spec is None or imp.spec is u.specifiers[0]:
+                why = ctx.index.unreadable.get(imp.target)
+                shown = ctx.places([(imp.target, 0)]).removeprefix("in ")
+                ctx.report("DBMT111", f"'{u.path.text}' names {shown}, which " +
+                           (f"cannot be read ({why})" if why else "is not part of the loaded workspace"),
+                           u.path.start, u.path.end, data={"path": u.path.text})
+            continue
         if imp.kind is None:
             continue
         if not imported(imp, ctx.index.exports(imp.target)):

@@ -243,6 +243,8 @@ class Index:
         self.files: dict[str, FileModel] = {}
         self.defs: dict[str, dict[str, list[Definition]]] = {k: {} for k in KINDS}
         self.no_use_files: set[str] = set()
+        # Files a `use` names that could not be read: path → reason (DBMT111 says so).
+        self.unreadable: dict[str, str] = {}
         self.aliases: dict[str, list[str]] = {}  # table alias → table keys (workspace-wide)
         self._scopes: dict[str, dict[tuple[str, str], list[Definition]]] = {}
         self._aliases: dict[tuple[str, str], set[str]] | None = None
