@@ -20,6 +20,7 @@ import re
 from functools import lru_cache
 
 from ..syntax import nodes as n
+from ..workspace.index import qkey
 from .context import Ctx, display
 from .dbml import default_form_ok, takes_bare_variant
 from .literals import VALUE_KINDS, classify_type, default_fits, default_range_problem, integer_range
@@ -91,9 +92,15 @@ def _enum_variants(ctx: Ctx, col: n.Column) -> tuple[object, list[str]] | None:
     t = col.type
     if t is None or t.array or t.args is not None:
         return None
-    d = ctx.enum(t.qname)
-    if d is None:
+    found = ctx.lookup("enum", qkey(t.qname))
+    if len(found) > 1:
+        # The name is defined more than once where this file sees it (DBMT105 says so): the
+        # column means its own file's enum if there is one; else which one is not known, and
+        # its default is not judged against an arbitrary one.
+        found = [d for d in found if d.path == ctx.path][:1]
+    if not found:
         return None
+    d = found[0]
     return d, [ev.name.text for ev in d.element.values]
 
 
