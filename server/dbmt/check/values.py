@@ -23,7 +23,7 @@ from ..syntax import nodes as n
 from ..workspace.index import qkey
 from .context import Ctx, display
 from .dbml import default_form_ok, takes_bare_variant
-from .literals import VALUE_KINDS, classify_type, default_fits, default_range_problem, integer_range
+from .literals import VALUE_KINDS, classify_type, default_fits, default_range_problem, integer_range, structured_default
 from .registry import rule
 from .sqlexpr import parse_sql_expression
 
@@ -69,7 +69,7 @@ def values(ctx: Ctx) -> None:
                     continue
                 if s.key == "default":
                     _check_default(ctx, col, v)
-                    if v.kind == "expression":
+                    if v.kind == "expression" and not (col.type is not None and structured_default(col.type.text, v.text)):
                         _check_sql(ctx, v, "default expression")
                 elif s.key == "check" and v.kind == "expression":
                     sql = _check_sql(ctx, v, "check expression")

@@ -6,8 +6,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..check.registry import CODES
-from ..diagnostics import SEVERITIES
+from ..check.registry import CODES, DBML_WARNINGS
+from ..diagnostics import SEVERITIES, WARNING
 
 SEVERITY_WORDS = set(SEVERITIES) | {"info", "off"}
 KNOWN_KEYS = {"include", "exclude", "extension-limit", "severity", "analysis-budget-ms"}
@@ -27,11 +27,12 @@ class Config:
     analysis_budget_ms: int = 1000
     severity: dict[str, str] = field(default_factory=dict)  # code → error|warning|information|hint|off
 
-    def severity_of(self, code: str) -> str | None:
-        """The configured severity of a code, None when it is turned off."""
+    def severity_of(self, code: str, dbml: bool = False) -> str | None:
+        """The configured severity of a code, None when it is turned off. `dbml`: the finding
+        is in a .dbml file, where the value rules default to warnings (DBML_WARNINGS)."""
         s = self.severity.get(code)
         if s is None:
-            return CODES[code][0]
+            return WARNING if dbml and code in DBML_WARNINGS else CODES[code][0]
         if s == "off":
             return None
         return "information" if s == "info" else s
