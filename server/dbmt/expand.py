@@ -13,7 +13,7 @@ its own file, so the document means what the workspace meant.
 Everything is read from the engine's model: the index resolves names, `Ctx.columns` gives the
 columns every consumer sees (check/extensions.py, check/events.py compute the generated ones),
 check/traits.py gives memberships and access. Settings, types, defaults, indexes and checks are
-copied from the source text as written.
+copied from the source text as written; the document is laid out by the formatter (format.py).
 """
 
 from __future__ import annotations
@@ -287,7 +287,7 @@ class Expander:
     def table_block(self, keyword: str, ent: Entity, el: n.Table, path: str, rows: list[tuple[str, str, str] | str],
                     notes: list[str], header_from: list[tuple[n.Table, str]], tail: list[str]) -> str:
         """A Table or TablePartial: header settings as written (a note moves into the body when
-        dbmt adds to it), column rows aligned, then notes, indexes, checks, records."""
+        dbmt adds to it), column rows, then notes, indexes, checks, records."""
         header, body_notes = [], []
         for hel, hpath in header_from:
             for s in hel.settings:
@@ -301,7 +301,7 @@ class Expander:
             alias = f" as {quote(el.alias.text, el.alias.quoted)}" if el.alias.text not in self.taken_aliases else ""
         head = f"{keyword} {ent.out}{alias}" + (f" [{', '.join(header)}]" if header else "") + " {"
         out = [head]
-        out.extend(align(rows))
+        out.extend(rows_text(rows))
         if notes:
             texts = [v.text for v, _p in body_notes] + notes
             out.append(f"  Note: {string(chr(10).join(texts))}")
@@ -589,21 +589,10 @@ def value_text(v: n.Value) -> str:
     return v.text
 
 
-def align(rows: list) -> list[str]:
-    """Column rows (name, type, settings) padded so that types and settings line up; other rows
-    (`~partial`) as they are."""
-    cols = [r for r in rows if isinstance(r, tuple)]
-    w1 = max((len(r[0]) for r in cols), default=0)
-    w2 = max((len(r[1]) for r in cols if r[2]), default=0)
-    out = []
-    for r in rows:
-        if isinstance(r, str):
-            out.append(f"  {r}")
-        elif r[2]:
-            out.append(f"  {r[0].ljust(w1)} {r[1].ljust(w2)} {r[2]}")
-        else:
-            out.append(f"  {r[0].ljust(w1)} {r[1]}".rstrip())
-    return out
+def rows_text(rows: list) -> list[str]:
+    """Column rows (name, type, settings) and other body lines (`~partial`), one per line; the
+    formatter aligns them (expand_workspace)."""
+    return ["  " + (" ".join(x for x in r if x) if isinstance(r, tuple) else r) for r in rows]
 
 
 def expand_workspace(ws, allow_errors: bool = False) -> str:
@@ -615,7 +604,9 @@ def expand_workspace(ws, allow_errors: bool = False) -> str:
         files = sum(1 for st in ws.files.values() if any(d.severity == ERROR for d in st.diagnostics))
         raise ExpandError(f"the workspace has {count} error{'s' if count != 1 else ''} in {files} "
                           f"file{'s' if files != 1 else ''}: fix them first (dbmt-lsp --check)")
-    return Expander(ws).document()
+    from .format import format_text
+
+    return format_text(Expander(ws).document(), path_is_dbml=True)  # the canonical layout
 
 
 __all__ = ["expand_workspace", "ExpandError", "Expander"]
