@@ -75,7 +75,9 @@ def newline_of(text: str) -> str:
     return "\r\n" if crlf and crlf * 2 >= text.count("\n") else "\n"
 
 
-def format_file(text: str, path_is_dbml: bool = False) -> FormatResult:
+def format_file(text: str, path_is_dbml: bool = False, verify: bool = True) -> FormatResult:
+    """format_text with counts. verify=False skips re-parsing each printed element (for text
+    this program generated and checks otherwise, like --expand's document: half the cost)."""
     pf = parse_text(text)
     nl = newline_of(text)
     res = FormatResult("")
@@ -83,7 +85,7 @@ def format_file(text: str, path_is_dbml: bool = False) -> FormatResult:
     pos = 0
     for ch in pf.chunks:
         pos = _gap(text, pos, ch.start, items)
-        printed, how = _format_chunk(text, ch, nl, path_is_dbml)
+        printed, how = _format_chunk(text, ch, nl, path_is_dbml, verify)
         res.kept += how == "kept"
         res.fallbacks += how == "fallback"
         items.append(("element", printed, _blank(text, pos, ch.start), "\n" not in printed))
@@ -146,7 +148,7 @@ def _gap(text: str, start: int, end: int, items: list) -> int:
 
 # -- one element -----------------------------------------------------------------------------
 
-def _format_chunk(text: str, ch, nl: str, is_dbml: bool) -> tuple[str, str]:
+def _format_chunk(text: str, ch, nl: str, is_dbml: bool, verify: bool = True) -> tuple[str, str]:
     """(printed element, how): how is "formatted", "kept" (syntax errors, or an element kind
     printed as written) or "fallback" (the printed form meant something else)."""
     src = text[ch.start:ch.end].rstrip()
@@ -159,23 +161,25 @@ def _format_chunk(text: str, ch, nl: str, is_dbml: bool) -> tuple[str, str]:
         printed = _Printer(src, cp, nl, is_dbml).chunk()
     except _Unplaceable:
         return src, "fallback"
-    if printed == src:
-        return src, "formatted"
-    if not same_meaning(src, printed):
+    if printed == src or not verify:
+        return printed, "formatted"
+    if not _same(ch, parse_text(printed)):
         return src, "fallback"
     return printed, "formatted"
 
 
 def same_meaning(before: str, after: str) -> bool:
     """Whether two texts parse to the same typed model (offsets aside) with the same comments."""
-    a, b = parse_text(before, cache=None), parse_text(after, cache=None)
-    if b.errors and not a.errors:
-        return False
-    if [digest(el) for el in a.elements] != [digest(el) for el in b.elements]:
-        return False
+    return _same(parse_text(before), parse_text(after))
+
+
+def _same(a, b) -> bool:
+    """a, b: parsed files or chunks (elements, errors, comments)."""
     if [(e.code, e.message) for e in a.errors] != [(e.code, e.message) for e in b.errors]:
         return False
-    return Counter(_comment_key(c.text) for c in a.comments) == Counter(_comment_key(c.text) for c in b.comments)
+    if Counter(_comment_key(c.text) for c in a.comments) != Counter(_comment_key(c.text) for c in b.comments):
+        return False
+    return len(a.elements) == len(b.elements) and all(digest(x) == digest(y) for x, y in zip(a.elements, b.elements))
 
 
 def _comment_key(text: str) -> str:
@@ -186,25 +190,27 @@ _SKIP = {"start", "end", "name_end", "key_start", "key_end", "op_start", "body_s
          "generated_from", "injected_from", "generated_for"}
 
 
+_SLOTS: dict[type, tuple[str, ...]] = {}
+
+
 def digest(node) -> object:
     """A node's content without positions: what formatting must keep."""
-    if isinstance(node, (list, tuple)):
-        return tuple(digest(x) for x in node)
-    if isinstance(node, dict):
+    t = type(node)
+    if t is list or t is tuple:
+        return tuple([digest(x) for x in node])
+    if t is dict:
         return tuple(sorted((k, digest(v)) for k, v in node.items()))
-    if not isinstance(node, n.Node):
-        return node
-    out = [type(node).__name__]
-    for cls in type(node).__mro__:
-        for slot in getattr(cls, "__slots__", ()):
-            if slot in _SKIP:
-                continue
-            v = getattr(node, slot, None)
-            if slot == "bad_args":
-                v = [t for _s, _e, t in v]
-            out.append((slot, digest(v)))
-    if isinstance(node, n.Element):
-        out.append(("kind", node.kind))
+    slots = _SLOTS.get(t)
+    if slots is None:
+        if not isinstance(node, n.Node):
+            return node
+        slots = _SLOTS[t] = tuple(sl for cls in t.__mro__ for sl in getattr(cls, "__slots__", ()) if sl not in _SKIP)
+    out = [t.__name__]
+    for slot in slots:
+        v = getattr(node, slot, None)
+        if slot == "bad_args":
+            v = [x for _s, _e, x in v]
+        out.append(digest(v) if v is not None and type(v) not in (str, int, bool) else v)
     return tuple(out)
 
 
