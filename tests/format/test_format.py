@@ -224,3 +224,71 @@ def test_cli_format_files(tmp_path):
     assert r.returncode == 0 and r.stdout == "", (r.stdout, r.stderr)
     assert _cli("--format-files", "missing.dbmt", cwd=tmp_path).returncode == 2
     assert _cli("--check-only", cwd=tmp_path).returncode == 2
+
+
+def _widened(text: str, seed: int) -> str:
+    """`text` with blanks between tokens widened at random (spaces and tabs added where a blank
+    already is, blank lines added between lines, trailing blanks), strings, comments and marks
+    untouched: the same file as far as layout goes."""
+    import random
+
+    from dbmt.syntax import DEFAULT_CACHE
+    from dbmt.syntax.generic import Group
+
+    rng = random.Random(seed)
+    spots: list[int] = []
+    for ch in parse_text(text).chunks:
+        cp = DEFAULT_CACHE.get(text[ch.start:ch.end])
+        toks: list[tuple[int, int]] = []
+
+        def walk(lines):
+            for ln in lines:
+                for group in (ln.items, ln.after):
+                    items(group)
+                if ln.block is not None:
+                    toks.append((ln.block.start, ln.block.start + 1))
+                    walk(ln.block.lines)
+                    toks.append((ln.block.end - 1, ln.block.end))
+
+        def items(its):
+            for it in its:
+                if type(it) is Group:
+                    toks.append((it.start, it.start + 1))
+                    items(it.items)
+                    toks.append((it.end - 1, it.end))
+                else:
+                    toks.append((it.start, it.end))
+
+        walk(cp.lines)
+        toks.sort()
+        for (_s, e), (s2, _e2) in zip(toks, toks[1:]):
+            gap = text[ch.start + e:ch.start + s2]
+            if gap and gap.strip(" \t") == "":
+                spots.append(ch.start + e)
+            elif gap and "\n" in gap and gap.strip() == "":
+                spots.append(ch.start + e)  # the end of a line: trailing blanks, or a blank line
+    out, last = [], 0
+    for at in sorted(set(spots)):
+        if rng.random() < 0.5:
+            out.append(text[last:at])
+            out.append(rng.choice([" ", "  ", "\t", "   ", " \t"]))
+            last = at
+    out.append(text[last:])
+    return "".join(out)
+
+
+def _formatted_whole(p: Path) -> bool:
+    """No element of the file is left as written (syntax errors; marks in .dbml)."""
+    return format_file(p.read_text(encoding="utf-8"), p.suffix == ".dbml").kept == 0
+
+
+@pytest.mark.parametrize("path", [p for p in FILES if _formatted_whole(p)], ids=lambda p: str(p.relative_to(REPO)))
+def test_layout_does_not_depend_on_blanks(path: Path):
+    text = path.read_text(encoding="utf-8")
+    is_dbml = path.suffix == ".dbml"
+    want = format_text(text, is_dbml)
+    for seed in range(3):
+        widened = _widened(text, seed)
+        assert widened != text or seed
+        assert same_meaning(text, widened)
+        assert format_text(widened, is_dbml) == want, seed
