@@ -61,6 +61,8 @@ def format_range(text: str, start: int, end: int, path_is_dbml: bool = False) ->
     nl = newline_of(text)
     edits = []
     for ch in pf.chunks:
+        if ch.dangling:
+            break  # see format_file: the rest of the file stays as written
         if ch.end < start or ch.start > end:
             continue
         new, _how = _format_chunk(text, ch, nl, path_is_dbml)
@@ -85,6 +87,14 @@ def format_file(text: str, path_is_dbml: bool = False, verify: bool = True) -> F
     pos = 0
     for ch in pf.chunks:
         pos = _gap(text, pos, ch.start, items)
+        if ch.dangling:
+            # A string or comment opened here never closes: to DBML the rest of the file may be
+            # inside it, so none of it is the formatter's to change.
+            rest = text[ch.start:].rstrip()
+            res.kept += 1
+            items.append(("element", rest, _blank(text, pos, ch.start), False))
+            pos = len(text)
+            break
         printed, how = _format_chunk(text, ch, nl, path_is_dbml, verify)
         res.kept += how == "kept"
         res.fallbacks += how == "fallback"

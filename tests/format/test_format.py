@@ -135,6 +135,14 @@ def test_elements_with_syntax_errors_are_left_as_written():
     assert format_file(src).kept == 1
 
 
+def test_an_opener_that_never_closes_leaves_the_rest_as_written():
+    # To DBML everything after `/*` may be a comment: nothing from there on is reformatted.
+    src = "Table   a {\n  id int\n}\n/* never closed\nTable   b {\n  id    int\n}\n"
+    out = format_text(src)
+    assert out == "Table a {\n  id int\n}\n\n/* never closed\nTable   b {\n  id    int\n}\n"
+    assert format_range(src, len(src) - 3, len(src) - 3) == []
+
+
 def test_comments_stay_where_they_were():
     src = "// above\nTable t { // on the brace\n  // above id\n  id int // after id\n  /* block */\n}\n// at the end\n"
     out = format_text(src)
