@@ -50,13 +50,13 @@ def generated(tmp_path_factory) -> Workspace:
     finally:
         sys.path.pop(0)
     out = tmp_path_factory.mktemp("gen") / "ws"
-    generate.generate(300, 30, seed=11, out_dir=str(out), quiet=True)
+    generate.generate(150, 15, seed=11, out_dir=str(out), quiet=True)
     return open_dir(out)
 
 
 @pytest.fixture(scope="module")
 def expansions(generated) -> dict[str, str]:
-    cases = error_free_workspaces() + [("bench/generate.py 300 tables", generated)]
+    cases = error_free_workspaces() + [("bench/generate.py 150 tables", generated)]
     return {name: expand_workspace(ws) for name, ws in cases}
 
 
@@ -124,7 +124,7 @@ def test_columns_are_the_engines_model(expansions, generated):
                 want = [c.name.text for c in ex.columns(ent.defn)]
             assert sorted(got) == sorted(want), (name, ent.out)
             checked += 1
-    assert checked > 300
+    assert checked > 150
 
 
 def test_shop_generated_elements():
