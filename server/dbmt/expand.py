@@ -96,6 +96,7 @@ class Expander:
         self.type_path: dict[int, str] = {}          # id(TypeRef) → the file it is written in
         self.builtin_action: Entity | None = None
         self.user_action: Entity | None = None
+        self.taken_aliases: set[str] = set()  # `Table x as A` aliases that would clash once merged
 
     # -- helpers ------------------------------------------------------------------------------
     def ctx(self, path: str) -> Ctx:
