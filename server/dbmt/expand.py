@@ -625,8 +625,8 @@ def open_workspace(path: str):
     p = Path(path)
     if not p.exists():
         raise FileNotFoundError(path)
-    root, source = find_root(p if p.is_dir() else p.parent)
-    return Workspace.open(root, config=load_config(root, source))
+    found = find_root(p if p.is_dir() else p.parent, fallback=Path.cwd())
+    return Workspace.open(found.path, config=load_config(found.path, found.config_file))
 
 
 def write_output(text: str, output: str | None) -> None:

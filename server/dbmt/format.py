@@ -480,9 +480,9 @@ def files_under(paths: list[str]) -> list[str]:
         if pp.is_file():
             out.append(str(pp.resolve()))
         elif pp.is_dir():
-            root, source = find_root(pp)
+            found = find_root(pp, fallback=Path.cwd())
             base = str(pp.resolve())
-            out.extend(f for f in discover(pp.resolve(), load_config(root, source)) if f.startswith(base))
+            out.extend(f for f in discover(pp.resolve(), load_config(found.path, found.config_file)) if f.startswith(base))
         else:
             raise FileNotFoundError(p)
     return list(dict.fromkeys(out))

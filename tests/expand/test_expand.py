@@ -27,8 +27,8 @@ GOLDEN = Path(__file__).parent / "golden" / "shop.postgres.sql"
 
 
 def open_dir(path: Path) -> Workspace:
-    root, source = find_root(path)
-    return Workspace.open(root, config=load_config(root, source))
+    found = find_root(path)
+    return Workspace.open(found.path, config=load_config(found.path, found.config_file))
 
 
 def error_free_workspaces() -> list[tuple[str, Workspace]]:
