@@ -89,15 +89,18 @@ class DbmtServer(LanguageServer):
         self.log(f"internal error: {error}", types.MessageType.Error)
 
     # -- handler wrapping -----------------------------------------------------------------------
-    def request(self, method: str, fn, options=None, wait: bool = True):
+    def request(self, method: str, fn, options=None, wait: bool = True, flush: bool = True):
         """Register feature `fn(ctx, params)` for a request. It runs once the index of the
         workspace is ready and every pending edit is applied; a generator yields between steps
-        so `$/cancelRequest` can stop it."""
+        so `$/cancelRequest` can stop it. `flush=False`: pending edits are left to their
+        debounce (the feature reads the documents' current text itself: completion, which
+        must not wait for the re-check an edit costs)."""
 
         async def handler(params):
             if wait:
                 await self.ready()
-                self.flush_all()
+                if flush:
+                    self.flush_all()
             try:
                 result = fn(self.ctx, params)
                 if inspect.isgenerator(result):
@@ -135,7 +138,10 @@ class DbmtServer(LanguageServer):
         self._configured_event = asyncio.Event()
         caps = params.capabilities
         self.ctx.client = Capabilities(caps)
-        self.ctx.codec.encoding = str(ServerCapabilitiesBuilder.choose_position_encoding(caps))
+        # The enum's value ('utf-16'), not its str() ('PositionEncodingKind.Utf16', which the
+        # codec took for utf-8: every column after a non-ASCII character was off).
+        enc = ServerCapabilitiesBuilder.choose_position_encoding(caps)
+        self.ctx.codec.encoding = str(getattr(enc, "value", enc))
         self.pull = self.ctx.client.pull_diagnostics
         self.init_settings = Settings().merged(params.initialization_options)
         self.session.settings = self.init_settings
