@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from . import diagnostics, navigation
+from . import completion, diagnostics, navigation
 
 
 def register(server) -> None:
@@ -18,3 +18,5 @@ def register(server) -> None:
     r(types.TEXT_DOCUMENT_IMPLEMENTATION, navigation.implementation)
     r(types.TEXT_DOCUMENT_REFERENCES, navigation.references)
     r(types.TEXT_DOCUMENT_DOCUMENT_HIGHLIGHT, navigation.document_highlight)
+    r(types.TEXT_DOCUMENT_COMPLETION, completion.completion, completion.options(), flush=False)
+    r(types.COMPLETION_ITEM_RESOLVE, completion.resolve, flush=False)
