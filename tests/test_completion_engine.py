@@ -109,3 +109,20 @@ def test_import_edit_follows_the_text_not_yet_seen(tmp_path):
     got = complete(ws.navigator(), path, off2, text=new2)
     assert "Users" not in [c.label for c in got.items]
     assert os.path.basename(path) == "shoes.dbmt"
+
+
+def test_completing_a_word_again_offers_it(tmp_path):
+    """A name already written under the cursor is not 'given already'."""
+    root = tmp_path / "shop"
+    shutil.copytree(EXAMPLES, root)
+    ws = Workspace.open(root)
+    path = str(root / "shoes" / "shoes.dbmt")
+    text = ws.text_of(path)
+    nav = ws.navigator()
+    # (text before the cursor, the item that must be there)
+    for before, expect in (("  %relation\n  %extension AccessoryExtType\n  %extension_validate", "%extension_validate"),
+                           ("  %relation\n  %extension AccessoryExtType", "AccessoryExtType"),
+                           ("  Shoes\n  Gloves", "Gloves")):
+        off = text.index(before) + len(before)
+        labels = [c.label for c in complete(nav, path, off).items]
+        assert expect in labels, (before, labels)

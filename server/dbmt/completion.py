@@ -157,6 +157,11 @@ class _Builder:
         self.root = str(getattr(nav.ws, "root", "") or "")
         self._where: dict[str, str] = {}
         self._paths: dict[str, str] = {}
+        # The whole word under the cursor: what the element's parse holds where the cursor is
+        # (a name being completed again must not count as given already).
+        self.word = view.text[c.start:c.end]
+        if c.quoted and self.word.startswith('"'):
+            self.word = self.word[1:-1] if len(self.word) > 1 and self.word.endswith('"') else self.word[1:]
 
     def fits(self, label: str) -> bool:
         """Whether a name is worth a candidate (the typed prefix is checked before building one)."""
@@ -319,6 +324,8 @@ class _Builder:
         elif el == "group":
             g = self.element()
             listed = {qkey(qn) for qn in getattr(g, "tables", ())} if g is not None else set()
+            if self.word:
+                listed.discard(_key(".".join(c.qualifier + (self.word,))))
             self.names("table", skip=listed, qualifier=c.qualifier)
             if not c.qualifier:
                 self.add(Candidate("Note", "keyword", "Note", snippet="Note: '$0'", detail="a note on the group", rank=3))
@@ -366,7 +373,10 @@ class _Builder:
             wanted = {"table": "table", "enum": "enum", "group": "group"}.get(c.element or "")
             if wanted is None:
                 return
-        present = {mk.name for mk in getattr(el, "marks", ())} if el is not None else set()
+        names = [mk.name for mk in getattr(el, "marks", ())] if el is not None else []
+        if self.word.startswith("%") and self.word[1:] in names:
+            names.remove(self.word[1:])  # the mark being typed
+        present = set(names)
         for name, spec in MARKS.items():
             if spec.where != wanted:
                 continue
@@ -414,8 +424,10 @@ class _Builder:
             if c.qualifier:
                 return
             el = self.element()
-            skip = {_key(mk.args[0].text) for mk in getattr(el, "marks", ()) if mk.name == "extension" and mk.args}
-            self.enums(skip)
+            named = [_key(mk.args[0].text) for mk in getattr(el, "marks", ()) if mk.name == "extension" and mk.args]
+            if self.word and _key(self.word) in named:
+                named.remove(_key(self.word))  # the argument being typed
+            self.enums(set(named))
         elif m == "extension_validate":
             for t in TRIGGERS:
                 if t not in c.given:
@@ -424,7 +436,7 @@ class _Builder:
             el = self.element()
             values = [v.name.text for v in getattr(el, "values", ())] if el is not None and el.kind == "enum" else []
             for v in values:
-                if v not in c.given or v == c.prefix:
+                if v not in c.given:
                     self.add(Candidate(v, "variant", quoted(v), detail=f"variant of {c.element_name}"))
             if m != "extension_requires" and ALL_EXTS not in c.given:
                 self.add(Candidate(ALL_EXTS, "value", ALL_EXTS, detail="every variant", rank=1))
@@ -510,7 +522,7 @@ class _Builder:
                 if col.type is not None:
                     types.setdefault(col.name.text, col.type.text)
         for name, k in count.items():
-            if name in self.c.given and name != self.c.prefix:
+            if name in self.c.given:
                 continue
             self.add(Candidate(name, "column", quoted(name), detail=f"{types.get(name, '')} · in {k} of {len(members)} members",
                                rank=0 if k == len(members) else 1))
@@ -678,7 +690,7 @@ class _Builder:
     def at_partial(self) -> None:
         el = self.element()
         skip = {inj.text for inj in getattr(el, "injections", ())}
-        self.names("partial", skip=skip - {self.c.prefix})
+        self.names("partial", skip=skip - {self.word})
 
     def at_records_table(self) -> None:
         self.names("table")
@@ -708,7 +720,7 @@ class _Builder:
             if kd != kind or not defs:
                 continue
             label = display(key) if kind in ("table", "enum") else key
-            if (c.use_kind, label) in listed and label != c.prefix:
+            if (c.use_kind, label) in listed and label != self.word:
                 continue
             cand = Candidate(label, kind, local_name(defs[0]), detail=f"{kind} · {self.where(defs[0])}", definition=defs[0])
             self.add(cand)
@@ -765,7 +777,7 @@ class _View:
         if text is None or text is old or text == old:
             self.text = old
             self.span = None
-            self.starts = [ch.start for ch in fm.parsed.chunks]
+            self.starts = chunk_starts(fm)
             return
         self.text = text
         start, old_end, new_end = changed_span(old, text)
@@ -774,7 +786,7 @@ class _View:
         # Chunk starts before the edit stay (the text before them is the same); those after it
         # move with it. A boundary the edit made is not known, but the cursor walk does not need
         # it: it reads any number of elements from a start.
-        starts = [ch.start for ch in fm.parsed.chunks]
+        starts = chunk_starts(fm)
         self.starts = [s for s in starts if s <= start] + [s + delta for s in starts if s >= old_end and s + delta > start]
 
     def element_at(self, start: int):
@@ -801,6 +813,15 @@ class _View:
         if e.start >= old_end:
             return TextEdit(e.start + delta, e.end + delta, e.text)
         return None
+
+
+def chunk_starts(fm) -> list[int]:
+    """Where the chunks of a file model's parse start (kept on the model: a new parse makes a
+    new model)."""
+    got = getattr(fm, "_chunk_starts", None)
+    if got is None:
+        got = fm._chunk_starts = [ch.start for ch in fm.parsed.chunks]
+    return got
 
 
 def _bisect_elements(els, start: int) -> int:
