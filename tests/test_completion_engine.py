@@ -22,6 +22,9 @@ def test_matches():
     assert matches("%acc", "%access") == 0
     assert matches("ho", "Shoes") is None          # not from the start of a word
     assert matches("xq", "AccessoryExtType") is None
+    # A long word typed against a name it does not fit: a linear check, not a backtracking one.
+    assert matches("a" * 40 + "b", "a" * 60) is None
+    assert matches("a" * 40, "x_" + "a" * 60) == 1
 
 
 def big(tmp_path: Path, n: int) -> Path:

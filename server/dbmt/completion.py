@@ -15,6 +15,7 @@ from __future__ import annotations
 import heapq
 import os
 import re
+import weakref
 from bisect import bisect_right
 from functools import lru_cache
 from collections import Counter
@@ -114,10 +115,11 @@ _BOUNDARY = r"(?:(?<![0-9A-Za-z])|(?<=[a-z])(?=[A-Z])|(?<=[^0-9])(?=[0-9]))"
 
 @lru_cache(maxsize=64)
 def _patterns(p: str) -> tuple[re.Pattern, re.Pattern]:
+    """The prefix as a word of a name, and its first letter at a word start (plain literals
+    after the boundary: no backtracking however long the word typed)."""
     word = re.compile(_BOUNDARY + "(?i:" + re.escape(p) + ")")
-    fuzzy = re.compile(_BOUNDARY + "(?i:" + re.escape(p[0]) + ")" + "".join(
-        ".*?(?i:" + re.escape(ch) + ")" for ch in p[1:]), re.S)
-    return word, fuzzy
+    first = re.compile(_BOUNDARY + "(?i:" + re.escape(p[0]) + ")")
+    return word, first
 
 
 def matches(prefix: str, text: str) -> int | None:
@@ -136,12 +138,21 @@ def matches(prefix: str, text: str) -> int | None:
     dot = text.rfind(".")
     if dot >= 0 and t.startswith(p, dot + 1):
         return 1
-    word, fuzzy = _patterns(prefix)
+    word, first = _patterns(prefix)
     if word.search(text):
         return 1
-    if fuzzy.search(text):
-        return 2
-    return None
+    # The letters in order from the first word start that has the first letter: the earliest
+    # start leaves the most text, so if it fails every later one does.
+    m = first.search(text)
+    if m is None:
+        return None
+    at = m.end()
+    for ch in p[1:]:
+        at = t.find(ch, at)
+        if at < 0:
+            return None
+        at += 1
+    return 2
 
 
 class _Builder:
@@ -476,27 +487,22 @@ class _Builder:
         ctx = self.nav.ctx(self.path)
         own = self.element_def()
 
-        def variants(d: Definition, local: str, full: bool, imported: bool = False):
+        def variants(d: Definition, local: str, full: bool):
             claims = claims_of(ctx, d)
             for v in d.element.values:
                 vn = v.name.text
-                taken = [cl for cl in claims.get(vn, []) if own is None or cl.table.element is not own.element]
                 label = f"{display(local)}.{vn}" if full else vn
+                if not self.fits(label):
+                    continue
+                taken = [cl for cl in claims.get(vn, []) if own is None or cl.table.element is not own.element]
                 if taken:
                     if full:
                         continue
-                    t = taken[0].table
-                    detail = f"variant · claimed by {display(t.key)}"
-                    rank = 3
+                    detail, rank = f"variant · claimed by {display(taken[0].table.key)}", 3
                 else:
-                    detail = "variant · no extension table yet"
-                    rank = 0
-                insert = ".".join(quoted(p) for p in label.split("."))
-                if imported:
-                    detail += f" · auto-import from {self.import_path(d.path)}"
-                    rank += 5
-                self.add(Candidate(label, "variant", insert, detail=detail, rank=rank, definition=d,
-                                   needs_import=d if imported else None))
+                    detail, rank = "variant · no extension table yet", 0
+                self.add(Candidate(label, "variant", ".".join(quoted(p) for p in label.split(".")), detail=detail,
+                                   rank=rank, definition=d))
 
         if c.qualifier:
             d = self.lookup("enum", ".".join(c.qualifier))
@@ -504,7 +510,8 @@ class _Builder:
                 variants(d, display(d.key), False)
             return
         for local, d in self.visible("enum"):
-            if is_extension_enum(ctx, d):
+            shown = display(local)
+            if any(self.fits(f"{shown}.{v.name.text}") for v in d.element.values) and is_extension_enum(ctx, d):
                 variants(d, local, True)
         self.enums(rank=2)
 
@@ -743,10 +750,13 @@ class _Builder:
         return rel.replace(os.sep, "/")
 
 
+_TYPES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # Navigator → its workspace's types
+
+
 def workspace_types(nav) -> Counter:
     """How often each column type is written in the workspace (arguments and array suffixes
-    dropped). Counted per file model once; summed once per workspace state."""
-    got = nav._cache.get(("completion", "types"))
+    dropped). Counted per file model once; summed once per workspace state (a Navigator)."""
+    got = _TYPES.get(nav)
     if got is not None:
         return got
     total: Counter = Counter()
@@ -761,7 +771,7 @@ def workspace_types(nav) -> Counter:
                         counts[t.qname.text] += 1
             fm._column_types = counts
         total.update(counts)
-    nav._cache[("completion", "types")] = total
+    _TYPES[nav] = total
     return total
 
 

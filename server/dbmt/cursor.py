@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .syntax.blocks import split_chunks
 
@@ -279,7 +279,7 @@ class _Walk:
         for tok in self.tokens:
             if tok.start >= offset:
                 break
-            if tok.end > offset or tok.end == offset:
+            if tok.end >= offset:
                 kind = tok.kind
                 if kind in ("lcomment", "bcomment"):
                     if kind == "lcomment" or tok.end > offset or not tok.closed:
@@ -356,7 +356,7 @@ class _Walk:
             c.element = ELEMENT_KINDS.get(kw)
             if c.element is not None:
                 c.element_start = header[0].start
-                name, _n = _qualified(header[1:])
+                name, _ = _qualified(header[1:])
                 c.element_name = name
         frame = stack[-1]
         line = frame.line if frame.kind in ("top", "{") else frame.tokens
@@ -409,7 +409,7 @@ class _Walk:
         if not line or type(line[0]) is not _Tok or line[0].kind not in _WORDS:
             return None, None
         name = line[0].value()
-        typ, n_items = _qualified(line[1:])
+        typ, _ = _qualified(line[1:])
         if typ is None:
             return name, None
         return name, typ
@@ -623,7 +623,7 @@ class _Walk:
             return
         if pline and _word(pline[0], "records"):
             if parent.kind == "top":
-                name, n_items = _qualified(pline[1:])
+                name, _ = _qualified(pline[1:])
                 c.element = "records"
                 c.element_name = name
                 c.where = COLUMNS if name else NOTHING

@@ -354,7 +354,7 @@ async def test_utf16_range_after_an_emoji(shop):
         assert apply(body, [te]).splitlines()[pos.line].endswith("ref: > Gloves.size]")
 
 
-async def test_neovim_utf8_positions_and_insert_replace(shop):
+async def test_neovim_positions_in_the_encoding_it_chose(shop):
     """Neovim 0.11 offers utf-8 first; the server answers in the encoding it chose."""
     async with lsp(shop, NVIM) as h:
         enc = h.init_result.capabilities.position_encoding
@@ -389,3 +389,13 @@ async def test_capabilities_announce_completion(shop):
         cp = h.init_result.capabilities.completion_provider
         assert cp is not None and cp.resolve_provider
         assert {"%", ".", "[", ":", " ", "~"} <= set(cp.trigger_characters)
+
+
+async def test_inside_a_word_vscode_gets_insert_and_replace_ranges(shop):
+    async with lsp(shop, VSCODE) as h:
+        got, body, pos = await complete(h, SHOES, shoes_with(shop, "  g key_t [ref: > Gloves.si|ze]\n"))
+        te = item(got, "size").text_edit
+        assert isinstance(te, types.InsertReplaceEdit)
+        start = types.Position(line=pos.line, character=pos.character - 2)
+        assert te.insert == types.Range(start=start, end=pos)
+        assert te.replace == types.Range(start=start, end=types.Position(line=pos.line, character=pos.character + 2))
