@@ -885,6 +885,15 @@ def complete(nav, path: str, offset: int, text: str | None = None, limit: int = 
     return out
 
 
+def import_for(nav, path: str, d: Definition, text: str | None = None) -> TextEdit | None:
+    """The `use` edit that imports `d` into file `path` as its text is now (`text`, when the
+    workspace has not seen it yet); None when the file's `use` lines are being edited."""
+    fm = nav.index.files.get(path)
+    if fm is None:
+        return None
+    return _View(fm, text).moved(import_edit(nav.index, path, d))
+
+
 def describe(nav, d: Definition) -> tuple[str, str] | None:
     """Documentation of a table or enum a completion names (markdown, plain text)."""
     root = str(getattr(nav.ws, "root", "") or "")

@@ -15,6 +15,9 @@ NVIM_PLAIN = caps("neovim@v0.10.0")      # no snippet support
 NVIM_PLAIN.text_document.diagnostic = None
 NVIM = caps("neovim@v0.11.0")            # snippets, utf-8 offered first
 NVIM.text_document.diagnostic = None
+# A client that takes additional edits only in the item itself (no lazy resolve of them).
+EAGER = push_caps("visual_studio_code")
+EAGER.text_document.completion.completion_item.resolve_support = None
 
 
 async def complete(h, rel: str, text: str, marker: str = "|", *, context=None):
@@ -267,6 +270,9 @@ async def test_auto_import_adds_the_use_line_and_clears_dbmt101(shop):
         got, body, _ = await complete(h, SHOES, shoes_with(shop, "  buyer key_t [ref: > Us|]\n"))
         users = item(got, "Users")
         assert "auto-import from ../social/posting" in users.detail
+        # VS Code resolves additional edits: the list carries none, resolve gives the `use` line.
+        assert users.additional_text_edits is None
+        users = await h.request(h.client.completion_item_resolve_async(users))
         assert [e.new_text for e in users.additional_text_edits] == ["\nuse { table Users } from '../social/posting'"]
         new = apply(body, [edit_of(users), *users.additional_text_edits])
         assert "[ref: > Users]" in new
@@ -280,9 +286,11 @@ async def test_auto_import_adds_the_use_line_and_clears_dbmt101(shop):
 
 
 async def test_auto_import_extends_the_use_line_of_that_file(shop):
-    async with lsp(shop, VSCODE) as h:
+    """A client that does not resolve additional edits gets them in the item."""
+    async with lsp(shop, EAGER) as h:
         got, body, _ = await complete(h, SHOES, shoes_with(shop, "  ext key_t [ref: > Skee|]\n"))
         sk = item(got, "SkeeingExt")
+        assert sk.additional_text_edits is not None
         new = apply(body, [edit_of(sk), *sk.additional_text_edits])
         assert new.splitlines()[0] == "use { enum AccessoryExtType, table SkeeingExt } from '../accessories/accessories'"
         h.replace_all(SHOES, new.replace("[ref: > SkeeingExt]", "[ref: > SkeeingExt.id]"))

@@ -2,8 +2,9 @@
 fits at the cursor; this turns its candidates into items — the range each replaces (in the
 negotiated encoding), snippets only for clients that take them, markdown or plain-text
 documentation, and the `use` line of an auto-import as an additional edit (the engine's
-imports.use_edit, the text the DBMT101 quick fix writes too). Documentation of tables and enums
-is filled in on resolve (it lists columns)."""
+imports.use_edit, the text the DBMT101 quick fix writes too) — in the item, or on resolve for
+clients that resolve additional edits. Documentation of tables and enums is filled in on
+resolve (it lists columns)."""
 
 from __future__ import annotations
 
@@ -62,6 +63,9 @@ def completion(ctx, params: types.CompletionParams):
     if not got.items:
         return types.CompletionList(is_incomplete=got.incomplete, items=[])
     snippets = ctx.client.snippets
+    # The `use` edit of an auto-import: on resolve for clients that take it there (a list
+    # is then lighter to send), in the item for the others.
+    lazy_imports = ctx.client.completion_resolve_edits
     # One range for every item: the word at the cursor (to the cursor to insert, to the word's
     # end to replace; a quoted name is always replaced whole, quotes included).
     start = c.start
@@ -86,13 +90,17 @@ def completion(ctx, params: types.CompletionParams):
         else:
             edit = types.TextEdit(range=edit_range, new_text=text)
         extra = None
-        if cand.import_edit is not None:
-            e = cand.import_edit
-            extra = [types.TextEdit(range=ctx.range_of(path, e.start, e.end), new_text=e.text)]
         data = None
         if cand.definition is not None and cand.doc is None:
             d = cand.definition
             data = {"path": path, "def": [d.path, d.kind, d.key, d.ordinal]}
+        if cand.import_edit is not None:
+            if lazy_imports:
+                d = cand.needs_import
+                data = {"path": path, "def": [d.path, d.kind, d.key, d.ordinal], "import": True}
+            else:
+                e = cand.import_edit
+                extra = [types.TextEdit(range=ctx.range_of(path, e.start, e.end), new_text=e.text)]
         filter_text = cand.filter or cand.insert
         if c.quoted:
             filter_text = '"' + cand.label
@@ -114,18 +122,25 @@ def completion(ctx, params: types.CompletionParams):
 
 
 def resolve(ctx, item: types.CompletionItem):
-    """Documentation of the table or enum an item names (its columns, its variants)."""
+    """Documentation of the table or enum an item names (its columns, its variants), and the
+    `use` edit of an auto-import for clients that resolve additional edits."""
     data = item.data if isinstance(item.data, dict) else None
-    if not data or "def" not in data or item.documentation is not None:
+    if not data or "def" not in data:
         return item
     path = data.get("path")
     nav = ctx.navigator(path) if isinstance(path, str) else None
-    if nav is None:
+    if nav is None or path not in nav.index.files:
         return item
     ref = data["def"]
     if not (isinstance(ref, list) and len(ref) == 4):
         return item
     d = nav.index.definition(tuple(ref))
-    if d is not None:
+    if d is None:
+        return item
+    if item.documentation is None:
         item.documentation = _doc(ctx, engine.describe(nav, d))
+    if data.get("import") and not item.additional_text_edits:
+        e = engine.import_for(nav, path, d, ctx.session.text_of(path))
+        if e is not None:
+            item.additional_text_edits = [types.TextEdit(range=ctx.range_of(path, e.start, e.end), new_text=e.text)]
     return item
