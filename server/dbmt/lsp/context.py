@@ -37,6 +37,9 @@ class Capabilities:
         item = comp.completion_item if comp else None
         self.snippets = bool(item and item.snippet_support)
         self.completion_docs_markdown = bool(item and item.documentation_format and types.MarkupKind.Markdown in item.documentation_format)
+        self.completion_insert_replace = bool(item and item.insert_replace_support)
+        rs = item.resolve_support if item else None
+        self.completion_resolve_edits = bool(rs and "additionalTextEdits" in (rs.properties or ()))
         hover = td.hover if td else None
         self.hover_markdown = bool(hover and (not hover.content_format or types.MarkupKind.Markdown in hover.content_format))
         pd = td.publish_diagnostics if td else None

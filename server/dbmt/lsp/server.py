@@ -89,17 +89,20 @@ class DbmtServer(LanguageServer):
         self.log(f"internal error: {error}", types.MessageType.Error)
 
     # -- handler wrapping -----------------------------------------------------------------------
-    def request(self, method: str, fn, options=None, wait: bool = True):
+    def request(self, method: str, fn, options=None, wait: bool = True, flush: bool = True):
         """Register feature `fn(ctx, params)` for a request. It runs once the index of the
         workspace is ready and every pending edit is applied; a generator yields between steps
-        so `$/cancelRequest` can stop it."""
+        so `$/cancelRequest` can stop it. `flush=False`: pending edits are left to their
+        debounce (the feature reads the documents' current text itself: completion, which
+        must not wait for the re-check an edit costs)."""
 
         fail = method in os.environ.get("DBMT_LSP_FAIL", "").split(",")
 
         async def handler(params):
             if wait:
                 await self.ready()
-                self.flush_all()
+                if flush:
+                    self.flush_all()
             try:
                 if fail:  # fault injection for the tests of failure isolation (docs/lsp.md)
                     raise RuntimeError(f"failure injected into {method} by DBMT_LSP_FAIL")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from . import actions, diagnostics, edits, formatting, navigation
+from . import actions, completion, diagnostics, edits, formatting, navigation
 
 
 def register(server) -> None:
@@ -26,3 +26,5 @@ def register(server) -> None:
     r(types.TEXT_DOCUMENT_RANGE_FORMATTING, formatting.range_formatting)
     r(types.TEXT_DOCUMENT_ON_TYPE_FORMATTING, formatting.on_type_formatting,
       types.DocumentOnTypeFormattingOptions(first_trigger_character="}"))
+    r(types.TEXT_DOCUMENT_COMPLETION, completion.completion, completion.options(), flush=False)
+    r(types.COMPLETION_ITEM_RESOLVE, completion.resolve, flush=False)

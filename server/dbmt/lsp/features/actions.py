@@ -11,7 +11,7 @@ from lsprotocol import types
 from ...check.marks import MARKS
 from ...navigate import spelled
 from ...workspace.index import qkey
-from .. import imports
+from ... import imports
 from .edits import workspace_edit
 
 FIX_ALL = "source.fixAll.dbmt"
@@ -57,9 +57,9 @@ def fixes_for(ws, path: str, code: str, data: dict, start: int, end: int) -> lis
         key = _key(data["name"]) if kind in ("table", "enum") else data["name"]
         found = imports.candidates(ws, path, kind, key)
         for d in found:
-            s, e, t = imports.use_edit(ws, path, d)
-            rel = imports.relative_use_path(path, d.path)
-            out.append(Fix(f"Add `use {{ {imports.KIND_WORDS[kind]} {data['name']} }} from '{rel}'`", {path: [(s, e, t)]},
+            e = imports.import_edit(idx, path, d)
+            rel = imports.use_path(path, d.path)
+            out.append(Fix(f"Add `use {{ {imports.specifier(d)} }} from '{rel}'`", {path: [(e.start, e.end, e.text)]},
                            preferred=len(found) == 1, safe=len(found) == 1))
         shown = [k[7:] if k.startswith("public.") else k for k in idx.visible_names(path, kind)]
         out += _did_you_mean(path, start, end, data["name"].split(".")[-1] if kind in ("table", "enum") else data["name"],
