@@ -16,8 +16,8 @@ from pathlib import Path
 from . import __version__
 from .diagnostics import Diagnostic, Related
 from .report import FORMATS, THRESHOLDS, Report, add_diagnostics, relative, want_color, write
-from .workspace.config import ConfigError, find_root, load_config
-from .workspace.files import discover, read_source
+from .workspace.config import ConfigError, config_file_in, find_root, is_repository_root, load_config
+from .workspace.files import SKIP_DIRS, discover, read_source
 
 CACHE_DIR = ".dbmt-cache"
 CACHE_FORMAT = 1
@@ -117,30 +117,50 @@ def run_check(paths: list[str], fmt: str = "text", use_cache: bool = True, *, wh
               threshold: str = "error", config_file: str | None = None, quiet: bool = False,
               statistics: bool = False) -> int:
     cwd = Path.cwd()
-    explicit = _explicit_config(config_file) if config_file else None
-    targets: list[Path] = []
+    explicit_config = _explicit_config(config_file) if config_file else None
+    # Every file named, or found under a folder named, is checked as part of its workspace
+    # (config.find_root, with the working directory as the fallback): checking one file gives
+    # the verdict checking the whole workspace gives it, as pre-commit calls hooks.
+    explicit: dict[Path, list[Path]] = {}   # root → files named on the command line
+    under: dict[Path, list[Path]] = {}      # root → folders named whose files it holds
+    roots: dict[Path, object] = {}
+    found_in: dict[Path, object] = {}       # folder → its WorkspaceRoot (many files share one)
+
+    def root_of(folder: Path):
+        r = found_in.get(folder)
+        if r is None:
+            r = found_in[folder] = find_root(folder, fallback=cwd)
+            roots.setdefault(r.path, r)
+        return r
+
     for p in paths:
         pp = Path(p)
         if not pp.exists():
             raise UsageError(f"no such file or directory: {p}")
-        targets.append(pp.resolve())
-    # Group the targets by workspace root; each root is loaded once, whole, because names cross files.
-    by_root: dict[Path, list[Path]] = {}
-    for t in targets:
-        start = t if t.is_dir() else t.parent
-        root, _ = find_root(start)
-        by_root.setdefault(root, []).append(t)
+        t = pp.resolve()
+        if t.is_file():
+            if t.suffix not in (".dbmt", ".dbml"):
+                raise UsageError(f"not a .dbmt or .dbml file: {os.path.relpath(t, cwd)}")
+            explicit.setdefault(root_of(t.parent).path, []).append(t)
+            continue
+        # A folder: its own workspace, and every workspace that starts below it.
+        under.setdefault(root_of(t).path, []).append(t)
+        for dirpath, dirnames, _files in os.walk(t):
+            dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
+            for d in dirnames:
+                sub = Path(dirpath) / d
+                if config_file_in(sub) is not None or is_repository_root(sub):
+                    r = root_of(sub)
+                    if r.path == sub:
+                        under.setdefault(sub, []).append(t)
     report = Report(threshold=threshold)
-    for root, ts in by_root.items():
-        _, source = find_root(root)
-        config = load_config(root, explicit or source)
+    for root in sorted(set(explicit) | set(under)):
+        config = load_config(root, explicit_config or roots[root].config_file)
         files = discover(root, config)
         # Files named explicitly are checked even when include/exclude would skip them.
-        extra = [str(t) for t in ts if t.is_file() and str(t) not in files]
-        for t in extra:
-            if not (t.endswith(".dbmt") or t.endswith(".dbml")):
-                raise UsageError(f"not a .dbmt or .dbml file: {os.path.relpath(t, cwd)}")
+        extra = [str(t) for t in explicit.get(root, []) if str(t) not in files]
         files = files + extra
+        ts = explicit.get(root, []) + under.get(root, [])
         wanted = [f for f in files if any(f == str(t) or (t.is_dir() and f.startswith(str(t) + os.sep)) for t in ts)]
         if whole_workspace:
             wanted = files
@@ -215,6 +235,17 @@ def _fingerprint(config, files: list[str]) -> tuple[str, dict[str, str]]:
     return h.hexdigest(), per_file
 
 
+def _digest(path: str) -> str | None:
+    try:
+        return hashlib.sha1(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def _unchanged(digests: dict) -> bool:
+    return all(_digest(p) == d for p, d in digests.items())
+
+
 def _check_root(root: Path, config, files: list[str], use_cache: bool):
     lines = _Lines()
     cache_file = root / CACHE_DIR / "check.json"
@@ -223,7 +254,7 @@ def _check_root(root: Path, config, files: list[str], use_cache: bool):
         key, _ = _fingerprint(config, files)
         try:
             data = json.loads(cache_file.read_text(encoding="utf-8"))
-            if data.get("key") == key:
+            if data.get("key") == key and _unchanged(data.get("outside", {})):
                 return [Diagnostic(**{**d, "related": [Related(*r) for r in d["related"]]}) for d in data["diagnostics"]], lines
         except (OSError, ValueError, TypeError, KeyError):
             pass
@@ -237,7 +268,11 @@ def _check_root(root: Path, config, files: list[str], use_cache: bool):
         try:
             (root / CACHE_DIR).mkdir(exist_ok=True)
             (root / CACHE_DIR / ".gitignore").write_text("*\n", encoding="utf-8")
-            payload = {"key": key, "diagnostics": [
+            # Files outside the root that `use` lines made the workspace load: the cache
+            # holds only while they are unchanged too.
+            listed = set(files)
+            outside = {p: _digest(p) for p in ws.files if p not in listed}
+            payload = {"key": key, "outside": outside, "diagnostics": [
                 {"code": d.code, "severity": d.severity, "message": d.message, "path": d.path,
                  "start": d.start, "end": d.end, "related": [[r.path, r.start, r.end, r.message] for r in d.related], "data": d.data}
                 for d in diags]}

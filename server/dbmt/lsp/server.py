@@ -309,8 +309,7 @@ class DbmtServer(LanguageServer):
         s = self.session
         before = set(s.all_files())
         folders = list(s.folders)
-        s.roots.clear()
-        s._nested_cache.clear()
+        s.forget_roots()
         for f in folders:
             s.add_folder(f)
         for p in s.docs:
