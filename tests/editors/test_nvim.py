@@ -293,7 +293,7 @@ def test_checkhealth_reports_ok(shipped):
         "OK enabled (vim.lsp.enable('dbmt'))",
         f"OK {Path(sys.executable).parent / 'dbmt-lsp'} --version: dbmt-lsp {dbmt.__version__}",
         f"OK workspace folder for {posting}: {root} (root_markers",
-        f"OK config root: {root} (dbmt.toml)",
+        f"OK server root for this file: {root} (dbmt.toml)",
         f"server attached: client 1, root {root}, push diagnostics, position encoding utf-8",
     ):
         assert line in text, f"{line!r} not in:\n{text}"

@@ -4,8 +4,6 @@ local M = {}
 
 local h = vim.health
 
-local CONFIG_FILES = { 'dbmt.toml', 'pyproject.toml' }
-
 --- The command of the resolved `dbmt` config, if it is a list (a function cmd is the user's own).
 local function command(config)
   if type(config.cmd) == 'table' and #config.cmd > 0 then
@@ -59,9 +57,10 @@ local function workspace_root(config, bufnr)
   return nil, 'no root_dir or root_markers'
 end
 
---- The server's own config root for `path`: the nearest folder with dbmt.toml, or a
---- pyproject.toml holding [tool.dbmt] (docs/language.md, workspaces).
-local function config_root(path)
+--- The root the server gives the file at `path` (server/dbmt/workspace/config.py find_root):
+--- the nearest folder with dbmt.toml or a pyproject.toml holding [tool.dbmt]; else the nearest
+--- with .git; else the workspace folder, when the file is inside it; else the file's folder.
+local function server_root(path, folder)
   local dir = vim.fs.dirname(vim.fs.normalize(vim.fn.fnamemodify(path, ':p')))
   for d in vim.fs.parents(dir .. '/x') do
     if vim.uv.fs_stat(d .. '/dbmt.toml') then
@@ -76,6 +75,15 @@ local function config_root(path)
       end
     end
   end
+  for d in vim.fs.parents(dir .. '/x') do
+    if vim.uv.fs_stat(d .. '/.git') then
+      return d, 'the repository: no dbmt.toml above the file'
+    end
+  end
+  if folder and (dir == folder or vim.startswith(dir, folder .. '/')) then
+    return folder, 'the workspace folder: no dbmt.toml or .git above the file'
+  end
+  return dir, "the file's folder: no dbmt.toml or .git above it"
 end
 
 function M.check()
@@ -147,12 +155,8 @@ function M.check()
     h.info(('no workspace folder for %s (%s): the server uses the file\'s own folder'):format(where, how))
   end
   if bufnr then
-    local croot, file = config_root(where)
-    if croot then
-      h.ok(('config root: %s (%s)'):format(croot, file))
-    else
-      h.info('no ' .. table.concat(CONFIG_FILES, ' or ') .. ' with dbmt settings above the file: defaults apply')
-    end
+    local sroot, why = server_root(where, root)
+    h.ok(('server root for this file: %s (%s)'):format(sroot, why))
     local clients = vim.lsp.get_clients({ bufnr = bufnr, name = 'dbmt' })
     if #clients > 0 then
       for _, c in ipairs(clients) do
