@@ -156,12 +156,17 @@ def shipped(tmp_path_factory):
     return run("shipped", tmp_path_factory)
 
 
-def expected_namespace(r: dict) -> str:
-    """The diagnostics' path: pull (namespace `vim.lsp.dbmt.<id>.dbmt`) only for a client that
-    takes workspace/diagnostic/refresh; Neovim 0.11 as shipped announces pull without it and
-    gets push (`vim.lsp.dbmt.<id>`)."""
+def pull_path(r: dict) -> str:
+    """The diagnostics' path: pull only for a client that takes workspace/diagnostic/refresh;
+    Neovim 0.11 as shipped announces pull without it and gets push."""
     a = data(r, "attach")
-    return r"vim\.lsp\.dbmt\.\d+\.dbmt" if a["announced_refresh"] and a["announced_pull"] else r"vim\.lsp\.dbmt\.\d+"
+    return "pull" if a["announced_refresh"] and a["announced_pull"] else "push"
+
+
+def expected_namespace(r: dict) -> str:
+    """Neovim's namespace for the path: `vim.lsp.dbmt.<id>.<identifier>` for pull, else
+    `vim.lsp.dbmt.<id>`."""
+    return r"vim\.lsp\.dbmt\.\d+\.dbmt" if pull_path(r) == "pull" else r"vim\.lsp\.dbmt\.\d+"
 
 
 # -- finding Neovim ------------------------------------------------------------------------------------
@@ -193,7 +198,7 @@ def test_attach_filetype_root_and_encoding(mode_run):
     assert a["root_dir"] == mode_run["root"]  # the folder of dbmt.toml (root_markers)
     assert [f["uri"] for f in a["workspace_folders"]] == [Path(mode_run["root"]).as_uri()]
     assert a["offset_encoding"] == "utf-8"  # Neovim offers utf-8 first; the server takes it
-    assert a["server"]["diagnostic"] == (mode_run["mode"] == "pull")
+    assert a["server"]["diagnostic"] == (pull_path(mode_run) == "pull")
 
 
 # -- diagnostics, both paths ---------------------------------------------------------------------------
@@ -321,7 +326,7 @@ def test_checkhealth_reports_ok(shipped):
         f"OK {Path(sys.executable).parent / 'dbmt-lsp'} --version: dbmt-lsp {dbmt.__version__}",
         f"OK workspace folder for {posting}: {root} (root_markers",
         f"OK server root for this file: {root} (dbmt.toml)",
-        f"server attached: client 1, root {root}, push diagnostics, position encoding utf-8",
+        f"server attached: client 1, root {root}, {pull_path(shipped)} diagnostics, position encoding utf-8",
     ):
         assert line in text, f"{line!r} not in:\n{text}"
 
