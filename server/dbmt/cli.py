@@ -1,4 +1,5 @@
-"""`dbmt-lsp`: the language server (no arguments), `--check` for CI and pre-commit, `--expand`.
+"""`dbmt-lsp`: the language server (no arguments), `--check` for CI and pre-commit, `--expand`,
+`--format-files` and `--export` (their logic lives in expand.py, format.py and export/).
 
 Exit codes of --check: 0 no error-level finding, 1 at least one, 2 usage, I/O or config error
 (one line on stderr, never a traceback).
@@ -55,6 +56,16 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--statistics", action="store_true", help="also print the number of findings per code")
     c.add_argument("--quiet", "-q", action="store_true", help="no summary line")
     c.add_argument("--no-cache", action="store_true", help="ignore and do not write the .dbmt-cache result cache")
+    x = p.add_argument_group("interop", "plain DBML, formatting and diagrams")
+    x.add_argument("--expand", nargs="?", const=".", metavar="PATH",
+                   help="write the workspace of PATH (default: .) as one plain DBML document")
+    x.add_argument("-o", "--output", metavar="FILE", help="where --expand and --export write (default: stdout)")
+    x.add_argument("--format-files", nargs="*", metavar="PATH",
+                   help="format .dbmt/.dbml files in place (folders: every file under them; default: .)")
+    x.add_argument("--check-only", action="store_true",
+                   help="with --format-files: change nothing, list the files that are not formatted, exit 1 if any")
+    x.add_argument("--export", choices=("mermaid", "dot"), metavar="mermaid|dot",
+                   help="write a diagram of the workspace of PATH (default: .): a Mermaid erDiagram or Graphviz dot")
     p.add_argument("paths", nargs="*", metavar="PATH", help=argparse.SUPPRESS)
     return p
 
@@ -78,9 +89,27 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as e:
         return int(e.code or 0) if e.code in (0, None) else 2
-    if args.paths and args.check is None:
-        print("dbmt-lsp: paths are only taken with --check (dbmt-lsp --check PATH …)", file=sys.stderr)
+    if args.paths and args.check is None and args.export is None and args.format_files is None:
+        print("dbmt-lsp: paths are only taken with --check, --format-files or --export", file=sys.stderr)
         return 2
+    if args.check_only and args.format_files is None:
+        print("dbmt-lsp: --check-only goes with --format-files", file=sys.stderr)
+        return 2
+    if args.output is not None and args.expand is None and args.export is None:
+        print("dbmt-lsp: -o/--output goes with --expand or --export", file=sys.stderr)
+        return 2
+    if args.expand is not None:
+        from .expand import main as expand_main
+        return expand_main(args.expand, args.output)
+    if args.export is not None:
+        if len(args.paths) > 1:
+            print("dbmt-lsp: --export takes one PATH", file=sys.stderr)
+            return 2
+        from .export import main as export_main
+        return export_main(args.export, args.paths[0] if args.paths else ".", args.output)
+    if args.format_files is not None:
+        from .format import main as format_main
+        return format_main((args.format_files + args.paths) or ["."], check_only=args.check_only)
     if args.check is not None:
         try:
             return run_check((args.check + args.paths) or ["."], args.output_format, use_cache=not args.no_cache,
