@@ -136,3 +136,39 @@ async def test_diagnostics_equal_a_cold_check(shop):
     cli = sorted(((shop / d["path"]).resolve().as_uri(), d["code"], d["line"], d["message"])
                  for d in json.loads(out.stdout)["diagnostics"])
     assert server == cli
+
+
+async def test_client_announcing_pull_without_refresh_gets_push(shop):
+    """Neovim 0.11 announces pull diagnostics but cannot be asked to pull again
+    (workspace/diagnostic/refresh), and pulls only the buffer being edited: an edit in
+    gloves.dbmt would leave shoes.dbmt's diagnostics stale. The server announces no
+    diagnosticProvider to such a client and pushes, to every file whose diagnostics changed."""
+    neovim = caps("neovim")
+    assert neovim.text_document.diagnostic is not None
+    assert neovim.workspace.diagnostics is None
+    async with lsp(shop, neovim) as h:
+        assert h.init_result.capabilities.diagnostic_provider is None
+        gloves = h.path("gloves/gloves.dbmt").read_text()
+        h.open("shoes/shoes.dbmt")
+        h.open("gloves/gloves.dbmt", gloves)
+        await h.settle()
+        assert list(h.client.diagnostics.get(h.uri("shoes/shoes.dbmt"), [])) == []
+        h.replace_all("gloves/gloves.dbmt", gloves.replace("Table Gloves {", "Table Glovez {"))
+        ds = await h.wait_diagnostics("shoes/shoes.dbmt", lambda ds: "DBMT111" in codes(ds))
+        assert codes(ds) == ["DBMT101", "DBMT111"]
+        h.replace_all("gloves/gloves.dbmt", gloves)
+        await h.wait_diagnostics("shoes/shoes.dbmt", lambda ds: ds == [])
+
+
+async def test_client_announcing_pull_and_refresh_gets_pull(shop):
+    c = caps("neovim")
+    c.workspace.diagnostics = types.DiagnosticWorkspaceClientCapabilities(refresh_support=True)
+    async with lsp(shop, c) as h:
+        dp = h.init_result.capabilities.diagnostic_provider
+        assert dp is not None and dp.inter_file_dependencies and dp.workspace_diagnostics
+        h.open("social/posting.dbmt", h.path("social/posting.dbmt").read_text().replace("Posts.id", "Postz.id", 1))
+        r = await h.request(h.client.text_document_diagnostic_async(types.DocumentDiagnosticParams(
+            text_document=h.doc("social/posting.dbmt"))))
+        assert codes(r.items) == ["DBMT101"]
+        await h.settle()
+        assert h.client.diagnostics == {}

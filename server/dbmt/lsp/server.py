@@ -52,6 +52,15 @@ class DbmtProtocol(LanguageServerProtocol):
         if (h := self.fm.features.get(types.TEXT_DOCUMENT_DID_CLOSE)) is not None:
             yield h, (params,), None
 
+    @lsp_method(types.INITIALIZE)
+    def lsp_initialize(self, params):
+        result = yield from super().lsp_initialize(params)
+        if not self._server.pull:
+            # Diagnostics are pushed to this client: announcing pull too would have a client
+            # that pulls whenever the server offers it (Neovim) show both sets.
+            result.capabilities.diagnostic_provider = None
+        return result
+
 
 class DbmtServer(LanguageServer):
     def __init__(self):
@@ -143,7 +152,10 @@ class DbmtServer(LanguageServer):
         caps = params.capabilities
         self.ctx.client = Capabilities(caps)
         self.ctx.codec.encoding = ServerCapabilitiesBuilder.choose_position_encoding(caps)
-        self.pull = self.ctx.client.pull_diagnostics
+        # Pull only from a client the server can ask to pull again (workspace/diagnostic/refresh):
+        # an edit in one file changes other files' diagnostics, which a client without refresh
+        # (Neovim 0.11 announces pull but not refresh) would show stale until each is edited.
+        self.pull = self.ctx.client.pull_diagnostics and self.ctx.client.diagnostic_refresh
         self.init_settings = Settings().merged(params.initialization_options)
         self.session.settings = self.init_settings
         folders = [self.ctx.path_of(f.uri) for f in params.workspace_folders or []]
@@ -451,7 +463,7 @@ class DbmtServer(LanguageServer):
             self._published[path] = rid
             self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
                 uri=self.ctx.uri_of(path), diagnostics=diags, version=version))
-        if self.pull and changed_elsewhere and self.ctx.client.diagnostic_refresh:
+        if self.pull and changed_elsewhere:
             try:
                 self.workspace_diagnostic_refresh(None)
             except Exception as exc:

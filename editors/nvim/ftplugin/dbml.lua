@@ -1,0 +1,2 @@
+-- DBML files get the same buffer options as dbmt files.
+vim.cmd.runtime({ 'ftplugin/dbmt.lua', bang = false })
