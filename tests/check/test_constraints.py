@@ -181,6 +181,8 @@ def check_against_oracle(variants, marks, combos=()):
         for b in variants[:4]:
             expect = bool(o.legal & o.P[o.idx[a]] & o.P[o.idx[b]])
             assert r.can_co_occur(a, b) == expect, (a, b)
+        partners = [b for b in variants if b != a and o.legal & o.P[o.idx[a]] & o.P[o.idx[b]]]
+        assert r.co_occurring(a) == partners, a
     for combo in combos:
         assert first_violated(variants, marks, combo) == o.first_violated(combo), combo
     return r
@@ -382,6 +384,7 @@ def shape(name, n):
         "one requires all": ([M("requires", (v[0], ALL_EXTS))], 1 + 2 ** (n - 1)),
         "all require one": ([M("requires", (v[i], v[0])) for i in range(1, n)], 1 + 2 ** (n - 1)),
         "requires star with redundant edges": ([M("requires", (v[0], *v[1:]))] + chain[1:], n + 1),
+        "requires chain with exclusive ends": (chain + [M("exclusive", (v[0], v[-1]))], n),
         "compatible halves": ([M("compatible", tuple(v[: n // 2])), M("compatible", tuple(v[n // 2:]))],
                               2 ** (n // 2) + 2 ** (n - n // 2) - 1),
     }[name]
@@ -391,7 +394,7 @@ SHAPES = ["exclusive ALL_EXTS", "required some", "requires chain", "requires cha
           "requires chain reversed edges", "incompatible ALL_EXTS", "compatible ALL_EXTS",
           "required some + requires chain", "exclusive ALL_EXTS + requires chain", "exclusive ALL_EXTS + required",
           "exclusive pairs", "incompatible pairs on a path", "one requires all", "all require one",
-          "requires star with redundant edges", "compatible halves"]
+          "requires star with redundant edges", "requires chain with exclusive ends", "compatible halves"]
 
 
 @pytest.mark.parametrize("name", SHAPES)

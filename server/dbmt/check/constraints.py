@@ -859,6 +859,29 @@ class _Explainer:
         self.work.spend(steps + 1)
         return any(_violates(cm, m) for cm in checks) or not _whitelisted(m, lists)
 
+    def _single_derivation(self, seed: set[int], violated: int) -> bool:
+        """Whether the seed is irreducible as it stands: besides the violated mark it holds only
+        requires marks of one source and required marks, and no two of them can bring in the same
+        variant. Then each pulled variant has one way in, dropping any mark loses a member of the
+        violation, and dropping the violated mark leaves no check: deletion would confirm every mark
+        at the cost of a closure each (quadratic along a long requires chain)."""
+        cms = self.cms
+        brought = 0
+        self.work.spend(1 + len(seed))
+        for i in seed:
+            if i == violated:
+                continue
+            kind, mask, src = cms[i]
+            if kind == "requires":
+                if src & (src - 1):
+                    return False
+            elif kind != "required":
+                return False
+            if mask & brought:
+                return False
+            brought |= mask
+        return True
+
     def explain(self, must: int, pinned: tuple[int, ...] = ()) -> list[int]:
         """An irreducible set of marks (besides ``pinned``, always present) under which no legal
         combination contains ``must``; the caller knows the full set already has that property.
@@ -907,6 +930,8 @@ class _Explainer:
                     pull(others[0])  # the whitelist only bites on two or more variants
         self.work.spend(steps)
         seed -= pinned_set
+        if violated >= 0 and not pinned and self._single_derivation(seed, violated):
+            return sorted(seed)
         if not self.infeasible(seed | pinned_set, must):
             seed = set(range(len(cms))) - pinned_set  # defensive: never report an insufficient set
         kept = sorted(seed)
