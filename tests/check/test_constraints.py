@@ -363,6 +363,16 @@ def _fib(k):
     return a
 
 
+def _triples_count(n):
+    """Legal combinations of n variants under `%extensions_incompatible V2i V2i+1 V2i+2` for each
+    triple along the row: a transfer matrix over the variant two triples share (in or out)."""
+    m = len(range(0, n - 2, 2))
+    out_, in_ = 1, 1  # V0 out, V0 in
+    for _ in range(m):  # (a, b, c) with a known: c out 2 ways (b free); c in: 2 ways, or 1 if a is in
+        out_, in_ = 2 * out_ + 2 * in_, 2 * out_ + 1 * in_
+    return (out_ + in_) * 2 ** (n - 1 - 2 * m)
+
+
 def shape(name, n):
     """Marks whose structure stays small however many variants: (variants, marks, closed-form count)."""
     v = [f"V{i}" for i in range(n)]
@@ -385,6 +395,8 @@ def shape(name, n):
         "all require one": ([M("requires", (v[i], v[0])) for i in range(1, n)], 1 + 2 ** (n - 1)),
         "requires star with redundant edges": ([M("requires", (v[0], *v[1:]))] + chain[1:], n + 1),
         "requires chain with exclusive ends": (chain + [M("exclusive", (v[0], v[-1]))], n),
+        "incompatible triples along a row": ([M("incompatible", (v[i], v[i + 1], v[i + 2])) for i in range(0, n - 2, 2)],
+                                             _triples_count(n)),
         "compatible halves": ([M("compatible", tuple(v[: n // 2])), M("compatible", tuple(v[n // 2:]))],
                               2 ** (n // 2) + 2 ** (n - n // 2) - 1),
     }[name]
@@ -394,7 +406,8 @@ SHAPES = ["exclusive ALL_EXTS", "required some", "requires chain", "requires cha
           "requires chain reversed edges", "incompatible ALL_EXTS", "compatible ALL_EXTS",
           "required some + requires chain", "exclusive ALL_EXTS + requires chain", "exclusive ALL_EXTS + required",
           "exclusive pairs", "incompatible pairs on a path", "one requires all", "all require one",
-          "requires star with redundant edges", "requires chain with exclusive ends", "compatible halves"]
+          "requires star with redundant edges", "requires chain with exclusive ends",
+          "incompatible triples along a row", "compatible halves"]
 
 
 @pytest.mark.parametrize("name", SHAPES)
@@ -420,7 +433,8 @@ def test_work_grows_linearly_with_the_variants_of_a_shape():
         return analyze(*shape(name, n)[:2]).work // (1 + n // WIDE)
 
     for name in ("exclusive ALL_EXTS", "requires chain", "incompatible pairs on a path",
-                 "exclusive ALL_EXTS + requires chain", "one requires all"):
+                 "exclusive ALL_EXTS + requires chain", "one requires all", "incompatible triples along a row",
+                 "requires chain with exclusive ends"):
         w1, w4 = steps(1000), steps(4000)
         assert w4 < 5 * w1, (name, w1, w4)
 

@@ -77,8 +77,11 @@ CACHE_MAX = 400_000
 # (k + 1)-way choice instead of variant by variant.
 GROUP_BRANCH_MIN = 8
 
+# A component with clauses is tried as a tree from this many variants.
+TREE_WITH_CLAUSES_MIN = 24
+
 # Up to this many clauses, the component search scans them all on each of its rounds.
-CLAUSE_SCAN_MAX = 8
+CLAUSE_SCAN_MAX = 64
 
 PHASES = ("requires cycles", "satisfiability", "conflict", "dead variants", "compatible lists", "count")
 
@@ -205,6 +208,8 @@ _BIT_OF_DIGIT = bytes.maketrans(b"01", b"\x00\x01")
 def _bits(mask: int) -> list[int]:
     """Positions of the set bits of ``mask``, lowest first. A dense mask is read through its binary
     digits (one pass in C) rather than bit by bit (each step a big-integer operation)."""
+    if not mask & (mask - 1):
+        return [mask.bit_length() - 1] if mask else []
     if mask.bit_count() <= 8:
         out = []
         while mask:
@@ -859,12 +864,14 @@ class _Explainer:
         self.work.spend(steps + 1)
         return any(_violates(cm, m) for cm in checks) or not _whitelisted(m, lists)
 
-    def _single_derivation(self, seed: set[int], violated: int) -> bool:
+    def _single_derivation(self, seed: set[int], violated: int, must: int, members: int) -> bool:
         """Whether the seed is irreducible as it stands: besides the violated mark it holds only
-        requires marks of one source and required marks, and no two of them can bring in the same
-        variant. Then each pulled variant has one way in, dropping any mark loses a member of the
-        violation, and dropping the violated mark leaves no check: deletion would confirm every mark
-        at the cost of a closure each (quadratic along a long requires chain)."""
+        requires marks of one source and required marks, no two of them can bring in the same
+        variant, and all they can bring in meets the violated mark in its offending members only.
+        Then each pulled variant has one way in, dropping any mark loses a member of the violation
+        (and no other member can stand in), and dropping the violated mark leaves no check:
+        deletion would confirm every mark at the cost of a closure each (quadratic along a long
+        requires chain)."""
         cms = self.cms
         brought = 0
         self.work.spend(1 + len(seed))
@@ -880,7 +887,7 @@ class _Explainer:
             if mask & brought:
                 return False
             brought |= mask
-        return True
+        return (must | brought) & cms[violated][1] == members
 
     def explain(self, must: int, pinned: tuple[int, ...] = ()) -> list[int]:
         """An irreducible set of marks (besides ``pinned``, always present) under which no legal
@@ -930,7 +937,7 @@ class _Explainer:
                     pull(others[0])  # the whitelist only bites on two or more variants
         self.work.spend(steps)
         seed -= pinned_set
-        if violated >= 0 and not pinned and self._single_derivation(seed, violated):
+        if violated >= 0 and not pinned and self._single_derivation(seed, violated, must, members):
             return sorted(seed)
         if not self.infeasible(seed | pinned_set, must):
             seed = set(range(len(cms))) - pinned_set  # defensive: never report an insufficient set
@@ -1110,71 +1117,64 @@ class _Counter:
         adj = th.adj
         k = comp.bit_count()
         self.work.spend(1 + k + len(clauses))
+        # One pass: the most connected variant (edges plus clause occurrences: it splits components
+        # soonest), and which edges hold the component together (some shapes have a closed form).
         best, x = -1, 0
         result = None
-        if len(clauses) > 1:
-            # Branch on the most connected variant, edges plus clause occurrences: it splits
-            # components soonest.
-            occ: dict[int, int] = {}
-            for c in clauses:
-                m = c
-                while m:
-                    lo = m & -m
-                    occ[lo] = occ.get(lo, 0) + 1
-                    m ^= lo
-            m = comp
+        occ: dict[int, int] = {}
+        incidences = 0
+        for c in clauses:
+            incidences += c.bit_count()
+            m = c
+            while m:
+                lo = m & -m
+                occ[lo] = occ.get(lo, 0) + 1
+                m ^= lo
+        succ, excl = th.succ, th.excl
+        req_in = ex_in = 0
+        degrees = 0
+        fan_out = False  # a variant requiring two others here: an edge may be implied by a path
+        m = comp
+        if len(clauses) > 1 and k < TREE_WITH_CLAUSES_MIN:
+            # No closed form to look for: the branching variant alone.
             while m:
                 lo = m & -m
                 d = (adj[lo.bit_length() - 1] & comp).bit_count() + occ.get(lo, 0)
                 if d > best:
                     best, x = d, lo.bit_length() - 1
                 m ^= lo
-        else:
-            # The same, noting which edges hold the component together: some shapes have a closed form.
-            succ, excl = th.succ, th.excl
-            req_in = ex_in = 0
-            degrees = 0
-            fan_out = False  # a variant requiring two others here: an edge may be implied by a path
-            m = comp
-            while m:
-                lo = m & -m
-                v = lo.bit_length() - 1
-                ds = succ[v] & comp
-                if ds:
-                    req_in |= ds
-                    if ds & (ds - 1):
-                        fan_out = True
-                ex_in |= excl[v] & comp
-                d = (adj[v] & comp).bit_count()
-                degrees += d
-                if d > best:
-                    best, x = d, v
-                m ^= lo
-            if clauses:
-                if not req_in and not ex_in:
-                    result = (1 << k) - 1  # connected by its one clause alone: the clause is the component
-                else:
-                    x_occ = clauses[0]  # a variant of the clause counts one more
-                    if not (x_occ >> x & 1):
-                        m = comp & x_occ
-                        while m:
-                            lo = m & -m
-                            v = lo.bit_length() - 1
-                            d = (adj[v] & comp).bit_count() + 1
-                            if d > best:
-                                best, x = d, v
-                            m ^= lo
-            else:
-                if not req_in:
-                    # Only exclusive edges: one group holding the whole component is k + 1.
-                    groups = th.groups
-                    for gi in th.groups_of[(comp & -comp).bit_length() - 1]:
-                        if comp & ~groups[gi] == 0:
-                            result = k + 1
-                            break
-                # A tree has k - 1 edges; more can only shrink to that by dropping implied ones.
-                if result is None and not (comp & th.cyclic) and (degrees == 2 * (k - 1) or fan_out):
-                    result = self._tree(comp, k)
+        while m:
+            lo = m & -m
+            v = lo.bit_length() - 1
+            ds = succ[v] & comp
+            if ds:
+                req_in |= ds
+                if ds & (ds - 1):
+                    fan_out = True
+            ex_in |= excl[v] & comp
+            d = (adj[v] & comp).bit_count()
+            degrees += d
+            d += occ.get(lo, 0)
+            if d > best:
+                best, x = d, v
+            m ^= lo
+        if not clauses:
+            if not req_in:
+                # Only exclusive edges: one group holding the whole component is k + 1.
+                groups = th.groups
+                for gi in th.groups_of[(comp & -comp).bit_length() - 1]:
+                    if comp & ~groups[gi] == 0:
+                        result = k + 1
+                        break
+        elif len(clauses) == 1 and not req_in and not ex_in:
+            result = (1 << k) - 1  # connected by its one clause alone: the clause is the component
+        # A tree of k variants and c clauses has k + c - 1 edges (a clause has one to each member);
+        # more can only shrink to that by dropping requires edges a path implies.
+        # (With clauses, only for a large component: on a small one branching with the cache is as
+        # quick, and the tree's bookkeeping is not.)
+        if result is None and not (comp & th.cyclic) and (not clauses or k >= TREE_WITH_CLAUSES_MIN) and (
+                degrees // 2 + incidences == k + len(clauses) - 1 or fan_out):
+            result = self._tree(comp, k, clauses)
         if result is None:
             gmask = self._big_group(comp) if th.big_groups else 0
             if gmask:
@@ -1285,20 +1285,33 @@ class _Counter:
                 result += (yield self._count(*got)) if got[0] else 1
         return result
 
-    def _tree(self, comp: int, k: int) -> int | None:
-        """Count a component of binary constraints alone (requires edges, exclusive pairs) when they
-        form a tree once the requires edges another path implies are left out: chains, stars, trees
-        of requires, paths of incompatible pairs. Bottom up, two numbers per variant: the count of its
-        subtree with it in, and with it out. None when the constraints hold a cycle."""
+    def _tree(self, comp: int, k: int, clauses: list[int] = ()) -> int | None:
+        """Count a component whose constraints form a tree: binary ones (requires edges, once the
+        ones another path implies are left out; exclusive pairs) between variants, and clauses
+        joined to each of their members. Chains, stars and trees of requires, paths of
+        incompatible pairs, incompatible triples that share one variant at a time. Bottom up, two
+        numbers per variant: the count of its subtree with it in, and with it out. None when the
+        constraints hold a cycle."""
         th = self.th
         succ, reqc, excl = th.succ, th.reqc, th.excl
-        # (w, kind): 0 v requires w, 1 w requires v, 2 v and w exclude each other
+        # Nodes: variants (their index) and clauses (-1 - their position). Edge kinds from a
+        # variant v: 0 v requires w, 1 w requires v, 2 v and w exclude each other, 3 clause.
         nbrs: dict[int, list[tuple[int, int]]] = {}
+        for v in _bits(comp):
+            nbrs[v] = []
+        nodes = k + len(clauses)
         edges = 0
         steps = 0
-        for v in _bits(comp):
-            nbrs.setdefault(v, [])
-        for v, lst in nbrs.items():
+        for j, c in enumerate(clauses):
+            node = -1 - j
+            members = _bits(c)
+            nbrs[node] = [(w, 3) for w in members]
+            for w in members:
+                nbrs[w].append((node, 3))
+            edges += len(members)
+            steps += 1 + len(members)
+        for v in list(_bits(comp)):
+            lst = nbrs[v]
             ds = succ[v] & comp
             if ds & (ds - 1):
                 implied = 0
@@ -1309,7 +1322,7 @@ class _Counter:
             ex = excl[v] & comp & ~((1 << (v + 1)) - 1)  # each exclusive pair once, from its lower end
             edges += ds.bit_count() + ex.bit_count()
             steps += 1
-            if edges >= k:
+            if edges >= nodes:
                 self.work.spend(steps)
                 return None
             for w in _bits(ds):
@@ -1319,11 +1332,11 @@ class _Counter:
                 lst.append((w, 2))
                 nbrs[w].append((v, 2))
         self.work.spend(steps)
-        if edges != k - 1:
+        if edges != nodes - 1:
             return None
         root = (comp & -comp).bit_length() - 1
         order = [root]
-        parent = {root: -1}
+        parent = {root: None}
         i = 0
         while i < len(order):
             v = order[i]
@@ -1332,16 +1345,30 @@ class _Counter:
                 if w not in parent:
                     parent[w] = v
                     order.append(w)
-        self.work.spend(2 * k)
-        if len(order) != k:
-            return None  # k - 1 edges that do not connect it: a cycle somewhere
+        self.work.spend(2 * nodes)
+        if len(order) != nodes:
+            return None  # nodes - 1 edges that do not connect it: a cycle somewhere
         inn: dict[int, int] = {}
         out: dict[int, int] = {}
         for v in reversed(order):
-            a = b = 1
             pv = parent[v]
+            if v < 0:
+                # A clause below its parent variant: not all of its members. With the parent out,
+                # the children are free; with it in, not all children in.
+                free = every = 1
+                for w, _ in nbrs[v]:
+                    if w != pv:
+                        free *= inn[w] + out[w]
+                        every *= inn[w]
+                inn[v], out[v] = free - every, free
+                continue
+            a = b = 1
             for w, kind in nbrs[v]:
                 if w == pv:
+                    continue
+                if kind == 3:      # a clause below v
+                    a *= inn[w]
+                    b *= out[w]
                     continue
                 both = inn[w] + out[w]
                 if kind == 0:      # v in → w in
