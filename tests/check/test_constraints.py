@@ -4,7 +4,6 @@ checked against a brute-force oracle over the whole powerset."""
 from __future__ import annotations
 
 import random
-import time
 from functools import lru_cache
 
 import pytest
@@ -13,6 +12,8 @@ from hypothesis import strategies as st
 
 from dbmt.check.constraints import (
     ALL_EXTS,
+    DEFAULT_BUDGET,
+    WIDE,
     ConstraintMark,
     analyze,
     first_violated,
@@ -148,7 +149,7 @@ class Oracle:
 def check_against_oracle(variants, marks, combos=()):
     """Everything analyze() answers, checked against the oracle; returns the analysis."""
     o = Oracle(variants, marks)
-    r = analyze(variants, marks, budget_s=30)
+    r = analyze(variants, marks)
     assert not r.gave_up
     assert r.satisfiable == bool(o.legal)
     assert r.count == o.count()
@@ -180,6 +181,8 @@ def check_against_oracle(variants, marks, combos=()):
         for b in variants[:4]:
             expect = bool(o.legal & o.P[o.idx[a]] & o.P[o.idx[b]])
             assert r.can_co_occur(a, b) == expect, (a, b)
+        partners = [b for b in variants if b != a and o.legal & o.P[o.idx[a]] & o.P[o.idx[b]]]
+        assert r.co_occurring(a) == partners, a
     for combo in combos:
         assert first_violated(variants, marks, combo) == o.first_violated(combo), combo
     return r
@@ -336,22 +339,104 @@ def test_large_enum_is_exact_without_enumeration():
     assert r.count == expected
 
 
-def test_gave_up_on_hard_count():
+def test_hard_count_stops_at_its_budget_not_at_a_time():
     rnd = random.Random(7)
     v = [f"V{i}" for i in range(220)]
     marks = []
     for _ in range(330):
         a, b = rnd.sample(v, 2)
         marks.append(M("exclusive", (a, b)))
-    t = time.perf_counter()
-    r = analyze(v, marks, budget_s=0.02)
-    elapsed = time.perf_counter() - t
-    assert r.gave_up and r.count is None
-    assert elapsed < 0.5
+    r = analyze(v, marks, budget=200_000)
+    assert r.stopped == "budget" and r.stopped_in == "count" and r.count is None
+    assert 200_000 < r.work < 201_000  # stops at the first step past the budget
     assert r.satisfiable  # computed before the count, still valid
     # Without the count the same enum is cheap.
-    r2 = analyze(v, marks, budget_s=0.5, want_count=False)
-    assert not r2.gave_up and r2.count is None
+    r2 = analyze(v, marks, budget=200_000, want_count=False)
+    assert not r2.gave_up and r2.count is None and r2.work < 20_000
+
+
+# -- structure, not variants ---------------------------------------------------------------------------
+def _fib(k):
+    a, b = 0, 1
+    for _ in range(k):
+        a, b = b, a + b
+    return a
+
+
+def _triples_count(n):
+    """Legal combinations of n variants under `%extensions_incompatible V2i V2i+1 V2i+2` for each
+    triple along the row: a transfer matrix over the variant two triples share (in or out)."""
+    m = len(range(0, n - 2, 2))
+    out_, in_ = 1, 1  # V0 out, V0 in
+    for _ in range(m):  # (a, b, c) with a known: c out 2 ways (b free); c in: 2 ways, or 1 if a is in
+        out_, in_ = 2 * out_ + 2 * in_, 2 * out_ + 1 * in_
+    return (out_ + in_) * 2 ** (n - 1 - 2 * m)
+
+
+def shape(name, n):
+    """Marks whose structure stays small however many variants: (variants, marks, closed-form count)."""
+    v = [f"V{i}" for i in range(n)]
+    chain = [M("requires", (v[i], v[i + 1])) for i in range(n - 1)]
+    return v, *{
+        "exclusive ALL_EXTS": ([M("exclusive", (ALL_EXTS,))], n + 1),
+        "required some": ([M("required", tuple(v[: n // 3]))], 2 ** (n - n // 3)),
+        "requires chain": (chain, n + 1),
+        "requires chain backwards": (chain[::-1], n + 1),
+        "requires chain reversed edges": ([M("requires", (v[i + 1], v[i])) for i in range(n - 1)], n + 1),
+        "incompatible ALL_EXTS": ([M("incompatible", (ALL_EXTS,))], 2 ** n - 1),
+        "compatible ALL_EXTS": ([M("compatible", (ALL_EXTS,))], 2 ** n),
+        "required some + requires chain": ([M("required", (v[n // 2],))] + chain, n // 2 + 1),
+        "exclusive ALL_EXTS + requires chain": ([M("exclusive", (ALL_EXTS,))] + chain, 2),
+        "exclusive ALL_EXTS + required": ([M("exclusive", (ALL_EXTS,)), M("required", (v[1],))], 1),
+        "exclusive pairs": ([M("exclusive", (v[2 * i], v[2 * i + 1])) for i in range(n // 2)],
+                            3 ** (n // 2) * 2 ** (n % 2)),
+        "incompatible pairs on a path": ([M("incompatible", (v[i], v[i + 1])) for i in range(n - 1)], _fib(n + 2)),
+        "one requires all": ([M("requires", (v[0], ALL_EXTS))], 1 + 2 ** (n - 1)),
+        "all require one": ([M("requires", (v[i], v[0])) for i in range(1, n)], 1 + 2 ** (n - 1)),
+        "requires star with redundant edges": ([M("requires", (v[0], *v[1:]))] + chain[1:], n + 1),
+        "requires chain with exclusive ends": (chain + [M("exclusive", (v[0], v[-1]))], n),
+        "incompatible triples along a row": ([M("incompatible", (v[i], v[i + 1], v[i + 2])) for i in range(0, n - 2, 2)],
+                                             _triples_count(n)),
+        "compatible halves": ([M("compatible", tuple(v[: n // 2])), M("compatible", tuple(v[n // 2:]))],
+                              2 ** (n // 2) + 2 ** (n - n // 2) - 1),
+    }[name]
+
+
+SHAPES = ["exclusive ALL_EXTS", "required some", "requires chain", "requires chain backwards",
+          "requires chain reversed edges", "incompatible ALL_EXTS", "compatible ALL_EXTS",
+          "required some + requires chain", "exclusive ALL_EXTS + requires chain", "exclusive ALL_EXTS + required",
+          "exclusive pairs", "incompatible pairs on a path", "one requires all", "all require one",
+          "requires star with redundant edges", "requires chain with exclusive ends",
+          "incompatible triples along a row", "compatible halves"]
+
+
+@pytest.mark.parametrize("name", SHAPES)
+@pytest.mark.parametrize("n", [2, 5, 11])
+def test_shapes_against_the_oracle(name, n):
+    v, marks, expect = shape(name, n)
+    r = check_against_oracle(v, marks)
+    assert r.count == expect
+
+
+@pytest.mark.parametrize("name", SHAPES)
+def test_shapes_at_5000_variants_are_exact_within_a_small_budget(name):
+    """5,000 variants, the count by its closed form; the work is bounded by the marks' structure:
+    every one of these fits in a tenth of the default budget (no test of time)."""
+    v, marks, expect = shape(name, 5000)
+    r = analyze(v, marks, budget=DEFAULT_BUDGET // 10)
+    assert r.stopped is None, (r.stopped_in, r.work)
+    assert r.count == expect
+
+
+def test_work_grows_linearly_with_the_variants_of_a_shape():
+    def steps(n):  # the budget weighs a step by the masks' length: 1 + n // WIDE units
+        return analyze(*shape(name, n)[:2]).work // (1 + n // WIDE)
+
+    for name in ("exclusive ALL_EXTS", "requires chain", "incompatible pairs on a path",
+                 "exclusive ALL_EXTS + requires chain", "one requires all", "incompatible triples along a row",
+                 "requires chain with exclusive ends"):
+        w1, w4 = steps(1000), steps(4000)
+        assert w4 < 5 * w1, (name, w1, w4)
 
 
 def test_first_violated_rejects_unknown_names():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 import pytest
@@ -76,15 +75,23 @@ def worker_takes_all(monkeypatch):
     monkeypatch.setattr(parallel, "_claim", lambda ends, front: real(ends, front) if front else None)
 
 
-def slow_here(monkeypatch):
-    """Files parsed in this process take a little longer, so both sides get some."""
-    real = syntax.parse_text
+def split_at(monkeypatch, mid: int):
+    """The worker claims files below `mid`, this process the others: both sides parse some,
+    whichever runs first (a split by timing would depend on how busy the machine is)."""
+    def claim(ends, front: bool):
+        with ends.get_lock():
+            lo, hi = ends[0], ends[1]
+            if front:
+                if lo >= min(hi, mid):
+                    return None
+                ends[0] = lo + 1
+                return lo
+            if hi - 1 < max(lo, mid):
+                return None
+            ends[1] = hi - 1
+            return hi - 1
 
-    def parse_text(text, cache=None):
-        time.sleep(0.003)
-        return real(text, cache)
-
-    monkeypatch.setattr(syntax, "parse_text", parse_text)
+    monkeypatch.setattr(parallel, "_claim", claim)
 
 
 @pytest.mark.parametrize("method", ["fork", "spawn"])
@@ -113,7 +120,7 @@ def test_parallel_load_of_all_fixtures_as_one_workspace(tmp_path, monkeypatch, c
     monkeypatch.setattr(parallel, "start_method", lambda: "fork" if "fork" in parallel.multiprocessing.get_all_start_methods() else "spawn")
     serial = dump_workspace(open_ws(tmp_path, 10**12, monkeypatch))
     here = []
-    slow_here(monkeypatch)
+    split_at(monkeypatch, len(list(tmp_path.glob("*.dbm[lt]"))) // 2)
     counting = syntax.parse_text
     monkeypatch.setattr(syntax, "parse_text", lambda text, cache=None: here.append(1) or counting(text, cache))
     par = dump_workspace(open_ws(tmp_path, 0, monkeypatch))

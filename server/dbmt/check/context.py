@@ -160,6 +160,15 @@ class Ctx:
 
         return self.memo(("columns", d.path, d.element.start, d.key), compute)
 
+    def has_variant(self, enum: n.Enum, name: str) -> bool:
+        """Whether the enum declares a variant of that name, through an index built once per check
+        run (every extension table of an enum asks; Enum.value scans the variants)."""
+        key = ("variant-names", id(enum))
+        names = self.cache.get(key)
+        if names is None:
+            names = self.cache[key] = {v.name.text for v in enum.values}
+        return name in names
+
     def column(self, d: Definition, name: str) -> n.Column | None:
         for c in self.columns(d):
             if c.name.text == name:

@@ -1,7 +1,7 @@
 """Extension tables (§6): completeness of extension enums across the workspace (DBMT301/302),
 the shape of extension tables (DBMT311/313/314), the columns `%extension E` generates
 (DBMT310, and a COLUMN_PROVIDERS entry so every consumer sees them), and the analysis of an
-enum's constraint marks (DBMT304–309, DBMT312, DBMT900).
+enum's constraint marks (DBMT304–309, DBMT312, and DBMT315 / DBMT901 when the analysis stops short).
 
 Workspace-wide facts (who claims which variant, who supports which enum) are computed once per
 check run and kept in `ctx.cache`; every rule that reads them registers `claims:<enum>` /
@@ -91,7 +91,7 @@ def _facts_of_file(ctx: Ctx):
                     add(None, None, deps)  # unresolved: recompute when the name appears
                     continue
                 e = found[0]
-                ok = e.element.value(variant) is not None
+                ok = ctx.has_variant(e.element, variant)
                 add(_enum_slice(e), ("claim", Claim(d, mk, variant)) if ok else None, deps)
             for mk in valid_marks(el, "extension"):
                 found, deps = ctx.resolve_from(path, "enum", _key_of_text(mk.args[0].text))
@@ -106,28 +106,38 @@ def _enum_slice(e: Definition) -> tuple:
 
 def _enum_facts(ctx: Ctx, e: Definition) -> list[tuple[str, object]]:
     """A reader of one enum's facts depends on the claims and supports naming it (signed by the
-    name they use, import aliases resolved: index.FileModel) and on how they resolved."""
-    ctx.depend(f"claims:{e.key}")
-    ctx.depend(f"supporters:{e.key}")
-    ctx.depend(f"enum:{e.key}")
-    ctx.depend("aliases:*")
-    for alias in ctx.index.import_aliases("enum", e.element.name.last.text if e.element.name else ""):
-        ctx.depend(f"claims:public.{alias}")
-        ctx.depend(f"supporters:public.{alias}")
-    return _facts(ctx).items(ctx, _enum_slice(e))
+    name they use, import aliases resolved: index.FileModel) and on how they resolved. Memoised
+    per check run: every extension table of the enum asks (a 5,000-variant enum has 5,000)."""
+    def compute():
+        ctx.depend(f"claims:{e.key}")
+        ctx.depend(f"supporters:{e.key}")
+        ctx.depend(f"enum:{e.key}")
+        ctx.depend("aliases:*")
+        for alias in ctx.index.import_aliases("enum", e.element.name.last.text if e.element.name else ""):
+            ctx.depend(f"claims:public.{alias}")
+            ctx.depend(f"supporters:public.{alias}")
+        return _facts(ctx).items(ctx, _enum_slice(e))
+
+    return ctx.memo(("ext:facts-of", e.path, e.element.start, e.key), compute)
 
 
 def claims_of(ctx: Ctx, e: Definition) -> dict[str, list[Claim]]:
-    """variant → the tables claiming it, anywhere in the workspace."""
-    out: dict[str, list[Claim]] = {}
-    for kind, item in _enum_facts(ctx, e):
-        if kind == "claim":
-            out.setdefault(item.variant, []).append(item)
-    return out
+    """variant → the tables claiming it, anywhere in the workspace (memoised per check run; do not
+    change the answer)."""
+    def compute():
+        out: dict[str, list[Claim]] = {}
+        for kind, item in _enum_facts(ctx, e):
+            if kind == "claim":
+                out.setdefault(item.variant, []).append(item)
+        return out
+
+    return ctx.memo(("ext:claims-of", e.path, e.element.start, e.key), compute)
 
 
 def supporters_of(ctx: Ctx, e: Definition) -> list[tuple[Definition, n.Mark]]:
-    return [item for kind, item in _enum_facts(ctx, e) if kind == "support"]
+    """The tables with `%extension E`, anywhere in the workspace (memoised per check run)."""
+    return ctx.memo(("ext:supporters-of", e.path, e.element.start, e.key),
+                    lambda: [item for kind, item in _enum_facts(ctx, e) if kind == "support"])
 
 
 def extension_table(ctx: Ctx, e: Definition, variant: str) -> Definition | None:
@@ -164,7 +174,7 @@ def _claim_of_table(ctx: Ctx, el: n.Table) -> tuple[n.Mark, Definition, str] | N
     for mk in valid_marks(el, "extension_enum")[:1]:
         enum_text, variant = mk.args[0].text.rsplit(".", 1)
         e = ctx.enum(enum_text)
-        if e is not None and e.element.value(variant) is not None:
+        if e is not None and ctx.has_variant(e.element, variant):
             return mk, e, variant
     return None
 
@@ -377,11 +387,14 @@ def generated_collisions(ctx: Ctx) -> None:
 class EnumAnalysis:
     """An extension enum's constraint marks and their exact analysis."""
 
-    __slots__ = ("enum", "variants", "marks", "nodes", "result", "limit", "limit_mark")
+    __slots__ = ("enum", "variants", "position", "marks", "nodes", "result", "limit", "limit_mark")
 
     def __init__(self, enum, variants, marks, nodes, result, limit, limit_mark):
         self.enum = enum            # Definition
         self.variants = variants    # list[str], declaration order
+        self.position: dict[str, int] = {}
+        for i, v in enumerate(variants):
+            self.position.setdefault(v, i)
         self.marks = marks          # list[ConstraintMark]
         self.nodes = nodes          # list[n.Mark], parallel to marks
         self.result = result        # ConstraintAnalysis or None (constraints module missing)
@@ -432,7 +445,10 @@ def enum_analysis(ctx: Ctx, e: Definition) -> EnumAnalysis:
     result = None
     if analyze is not None and variants:
         try:
-            result = analyze(variants, marks, budget_s=ctx.config.analysis_budget_ms / 1000.0, want_count=True)
+            # The budget counts work, so every machine gives the same answer; the deadline is the
+            # language server's safety net only (None on the command line).
+            result = analyze(variants, marks, budget=ctx.config.analysis_budget,
+                             deadline_s=ctx.config.analysis_deadline_s, want_count=True)
         except ValueError:  # only on unknown variants or kinds, which are filtered out above
             result = None
     got = EnumAnalysis(e, variants, marks, nodes_, result, limit, limit_mark)
@@ -446,7 +462,35 @@ def _rel(ctx: Ctx, a: EnumAnalysis, i: int, msg: str | None = None):
     return (a.enum.path, mk.start, mk.end, msg or text)
 
 
-@rule("DBMT304", "DBMT305", "DBMT306", "DBMT307", "DBMT309", "DBMT312", "DBMT900")
+# What the analysis was doing when it stopped short, and what is therefore not reported.
+_STOPPED = {
+    "requires cycles": ("building its requires graph", "no finding about its constraints is reported"),
+    "satisfiability": ("checking that a legal combination exists", "no finding about its constraints is reported"),
+    "conflict": ("looking for the conflicting marks", "DBMT305 does not name them"),
+    "dead variants": ("looking for dead variants", "dead variants (DBMT306), forbidden compatible lists "
+                      "(DBMT307) and the count of legal combinations (DBMT309) are not reported"),
+    "compatible lists": ("checking its compatible lists", "forbidden compatible lists (DBMT307) and the count "
+                         "of legal combinations (DBMT309) are not reported"),
+    "count": ("counting its legal combinations", "the count is unknown, so DBMT309 is not checked"),
+}
+
+
+def _report_stopped(ctx: Ctx, d: Definition, r, name) -> None:
+    doing, missing = _STOPPED[r.stopped_in]
+    data = {"enum": display(d.key), "phase": r.stopped_in, "work": r.work}
+    if r.stopped == "budget":
+        data["budget"] = r.budget
+        ctx.report("DBMT315", f"the constraint analysis of enum '{display(d.key)}' used up its work budget of "
+                   f"{r.budget:,} steps (analysis-budget) while {doing}: {missing}",
+                   name.start, name.end, data=data)
+    else:
+        data["deadline_s"] = ctx.config.analysis_deadline_s
+        ctx.report("DBMT901", f"the constraint analysis of enum '{display(d.key)}' was cut short by the language "
+                   f"server's time limit ({ctx.config.analysis_deadline_s:g} s) while {doing}: {missing}; "
+                   f"'dbmt-lsp --check' runs it without a time limit", name.start, name.end, data=data)
+
+
+@rule("DBMT304", "DBMT305", "DBMT306", "DBMT307", "DBMT309", "DBMT312", "DBMT315", "DBMT901")
 def constraints(ctx: Ctx) -> None:
     """The constraint marks of this file's extension enums."""
     if ctx.fm.is_dbml:
@@ -486,13 +530,12 @@ def constraints(ctx: Ctx) -> None:
             first = a.nodes[cyc[k]]
             ctx.report("DBMT304", f"circular %extension_requires: {' → '.join(path)}", first.start, first.end,
                        related=[_rel(ctx, a, i) for i in cyc], data={"enum": display(d.key), "cycle": list(path)})
-        if r.gave_up:
-            ctx.report("DBMT900", f"the constraint analysis of enum '{display(d.key)}' gave up after "
-                       f"{ctx.config.analysis_budget_ms} ms (analysis-budget-ms): what it could not finish is not reported, and its count of legal combinations is unknown",
-                       name.start, name.end, data={"enum": display(d.key)})
+        if r.stopped is not None:
+            _report_stopped(ctx, d, r, name)
         if r.satisfiable is False:
-            ctx.report("DBMT305", f"the constraints of enum '{display(d.key)}' admit no legal combination; "
-                       f"these marks conflict: " + "; ".join(f"%{a.nodes[i].name} {' '.join(x.text for x in a.nodes[i].args)}" for i in r.conflict),
+            named = ("; these marks conflict: " + "; ".join(f"%{a.nodes[i].name} {' '.join(x.text for x in a.nodes[i].args)}"
+                                                             for i in r.conflict)) if r.conflict else ""
+            ctx.report("DBMT305", f"the constraints of enum '{display(d.key)}' admit no legal combination{named}",
                        name.start, name.end, related=[_rel(ctx, a, i) for i in r.conflict],
                        data={"enum": display(d.key)})
             continue
@@ -546,9 +589,13 @@ def contract_conflicts(ctx: Ctx) -> None:
         # The primary key is the extension row's own identity (reached through the supporter's
         # opt_to_<v>_id), not a field of the combined contract: it is not compared.
         my_cols = {c.name.text: c for c in ctx.columns(d) if c.generated_from is None and not c.is_pk}
-        for w in a.variants[: a.variants.index(variant)]:
+        # Only the earlier variants that can occur with this one: under one big exclusive mark, none.
+        mine_at = a.position[variant]
+        for w in r.co_occurring(variant):
+            if a.position[w] >= mine_at:
+                break
             other = cl.get(w)
-            if not other or not r.can_co_occur(variant, w):
+            if not other:
                 continue
             od = other[0].table
             ctx.depend(f"table:{od.key}")

@@ -140,7 +140,7 @@ def mark_references(ctx: Ctx) -> None:
                 if e is None:
                     ctx.report("DBMT103", f"unknown enum '{enum_text}'{ctx.suggest('enum', enum_text)}",
                                a.start, a.start + len(enum_text), data={"name": enum_text, "kind": "enum"})
-                elif e.element.value(variant) is None:
+                elif not ctx.has_variant(e.element, variant):
                     close = difflib.get_close_matches(variant, [v.name.text for v in e.element.values], n=1, cutoff=0.6)
                     hint = f" (did you mean '{close[0]}'?)" if close else ""
                     ctx.report("DBMT104", f"enum '{enum_text}' has no variant '{variant}'{hint}",

@@ -43,6 +43,7 @@ CODES: dict[str, tuple[str, str]] = {
     "DBMT312": (ERROR, "variant twice in one mark, or ALL_EXTS as a variant name"),
     "DBMT313": (ERROR, "unknown %extension_validate trigger"),
     "DBMT314": (ERROR, "extension table without a single-column primary key"),
+    "DBMT315": (WARNING, "constraint analysis used up its work budget"),
     "DBMT401": (ERROR, "group member lacks a required column"),
     "DBMT402": (ERROR, "group members disagree on a required column's type"),
     "DBMT403": (INFORMATION, "table's groups disagree on access; strictest wins"),
@@ -57,7 +58,8 @@ CODES: dict[str, tuple[str, str]] = {
     "DBMT604": (WARNING, "unknown column in a check"),
     "DBMT605": (WARNING, "reference between columns of different types"),
     # Engine notices, not findings about the schema.
-    "DBMT900": (INFORMATION, "analysis gave up within its time budget"),
+    "DBMT900": (INFORMATION, "internal error in a rule"),
+    "DBMT901": (INFORMATION, "constraint analysis cut short by the language server's time limit"),
 }
 
 # In .dbml files these are warnings by default: DBML does not check values against types, and

@@ -20,6 +20,9 @@ class Settings:
     severity: dict[str, str] = dataclasses.field(default_factory=dict)
     # Files over this size are not analysed live (reported once, with the CLI to run instead).
     max_file_bytes: int = 32 * 1024 * 1024
+    # The wall-clock safety net of one enum's constraint analysis while editing (DBMT901 when
+    # reached); the deterministic work budget (analysis-budget) applies as in the CLI.
+    analysis_deadline_ms: int = 3000
     problems: list[str] = dataclasses.field(default_factory=list)  # what could not be used, said once
 
     def merged(self, raw: Any) -> "Settings":
@@ -46,13 +49,19 @@ class Settings:
                     out.severity[code] = level.lower()
         elif sev is not None:
             out.problems.append("dbmt.severity must be an object of CODE: level")
+        dl = raw.get("analysisDeadlineMs")
+        if dl is not None:
+            if isinstance(dl, (int, float)) and not isinstance(dl, bool) and dl > 0:
+                out.analysis_deadline_ms = int(dl)
+            else:
+                out.problems.append(f"dbmt.analysisDeadlineMs must be a positive number of milliseconds, got {dl!r}")
         mfb = raw.get("maxFileBytes")
         if isinstance(mfb, int) and not isinstance(mfb, bool) and mfb > 0:
             out.max_file_bytes = mfb
         return out
 
     def apply_to(self, cfg: Config) -> Config:
-        """The engine config with these settings' severity overrides on top."""
-        if not self.severity:
-            return cfg
-        return dataclasses.replace(cfg, severity={**cfg.severity, **self.severity})
+        """The engine config with these settings on top: severity overrides, and the language
+        server's deadline for constraint analyses (the CLI never has one)."""
+        return dataclasses.replace(cfg, severity={**cfg.severity, **self.severity},
+                                   analysis_deadline_s=self.analysis_deadline_ms / 1000.0)

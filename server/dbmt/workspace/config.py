@@ -6,11 +6,12 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..check.constraints import DEFAULT_BUDGET
 from ..check.registry import CODES, DBML_WARNINGS
 from ..diagnostics import SEVERITIES, WARNING
 
 SEVERITY_WORDS = set(SEVERITIES) | {"info", "off"}
-KNOWN_KEYS = {"include", "exclude", "extension-limit", "severity", "analysis-budget-ms"}
+KNOWN_KEYS = {"include", "exclude", "extension-limit", "severity", "analysis-budget"}
 
 
 class ConfigError(Exception):
@@ -24,7 +25,11 @@ class Config:
     include: list[str] = field(default_factory=lambda: ["**/*.dbmt", "**/*.dbml"])
     exclude: list[str] = field(default_factory=list)
     extension_limit: int = 1024
-    analysis_budget_ms: int = 1000
+    # Work budget of one enum's constraint analysis, in steps: the same answer on every machine.
+    analysis_budget: int = DEFAULT_BUDGET
+    # Wall-clock limit of one enum's constraint analysis, in seconds: set by the language server
+    # only (never read from a config file, never set by the CLI); reaching it is DBMT901.
+    analysis_deadline_s: float | None = None
     severity: dict[str, str] = field(default_factory=dict)  # code → error|warning|information|hint|off
 
     def severity_of(self, code: str, dbml: bool = False) -> str | None:
@@ -124,6 +129,10 @@ def load_config(root: Path, source: Path | None) -> Config:
         data = data.get("tool", {}).get("dbmt", {})
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: [tool.dbmt] must be a table")
+    if "analysis-budget-ms" in data:
+        raise ConfigError(f"{source}: 'analysis-budget-ms' is no longer read: the constraint analysis counts work, "
+                          f"not milliseconds, so that every machine gives the same answer; use "
+                          f"'analysis-budget = <steps>' (default {DEFAULT_BUDGET})")
     for key in data:
         if key not in KNOWN_KEYS and key not in CODES:
             raise ConfigError(f"{source}: unknown key '{key}' (known: {', '.join(sorted(KNOWN_KEYS))}, or a code like DBMT306)")
@@ -133,7 +142,7 @@ def load_config(root: Path, source: Path | None) -> Config:
             if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
                 raise ConfigError(f"{source}: '{key}' must be a list of glob strings")
             setattr(cfg, key, list(v))
-    for key, attr in (("extension-limit", "extension_limit"), ("analysis-budget-ms", "analysis_budget_ms")):
+    for key, attr in (("extension-limit", "extension_limit"), ("analysis-budget", "analysis_budget")):
         if key in data:
             v = data[key]
             if not isinstance(v, int) or isinstance(v, bool) or v < 1:
