@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from . import diagnostics, navigation
+from . import diagnostics, hover, navigation
 
 
 def register(server) -> None:
@@ -18,3 +18,5 @@ def register(server) -> None:
     r(types.TEXT_DOCUMENT_IMPLEMENTATION, navigation.implementation)
     r(types.TEXT_DOCUMENT_REFERENCES, navigation.references)
     r(types.TEXT_DOCUMENT_DOCUMENT_HIGHLIGHT, navigation.document_highlight)
+    # Presentation.
+    r(types.TEXT_DOCUMENT_HOVER, hover.hover)
