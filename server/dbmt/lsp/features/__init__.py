@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from . import diagnostics, hover, navigation
+from . import diagnostics, hover, navigation, symbols
 
 
 def register(server) -> None:
@@ -20,3 +20,5 @@ def register(server) -> None:
     r(types.TEXT_DOCUMENT_DOCUMENT_HIGHLIGHT, navigation.document_highlight)
     # Presentation.
     r(types.TEXT_DOCUMENT_HOVER, hover.hover)
+    r(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL, symbols.document_symbol)
+    r(types.WORKSPACE_SYMBOL, symbols.workspace_symbol)
