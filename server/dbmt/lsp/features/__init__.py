@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from . import diagnostics, hover, navigation, symbols
+from . import diagnostics, folding, hover, navigation, symbols
 
 
 def register(server) -> None:
@@ -22,3 +22,5 @@ def register(server) -> None:
     r(types.TEXT_DOCUMENT_HOVER, hover.hover)
     r(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL, symbols.document_symbol)
     r(types.WORKSPACE_SYMBOL, symbols.workspace_symbol)
+    r(types.TEXT_DOCUMENT_FOLDING_RANGE, folding.folding_range)
+    r(types.TEXT_DOCUMENT_SELECTION_RANGE, folding.selection_range)
