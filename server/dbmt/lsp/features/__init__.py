@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from . import diagnostics, folding, hover, navigation, symbols
+from . import diagnostics, folding, hover, navigation, symbols, tokens
 
 
 def register(server) -> None:
@@ -24,3 +24,6 @@ def register(server) -> None:
     r(types.WORKSPACE_SYMBOL, symbols.workspace_symbol)
     r(types.TEXT_DOCUMENT_FOLDING_RANGE, folding.folding_range)
     r(types.TEXT_DOCUMENT_SELECTION_RANGE, folding.selection_range)
+    r(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL, tokens.full, tokens.LEGEND)
+    r(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL_DELTA, tokens.delta, tokens.LEGEND)
+    r(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_RANGE, tokens.range_, tokens.LEGEND)
