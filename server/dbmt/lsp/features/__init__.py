@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from . import diagnostics, folding, hover, navigation, symbols, tokens
+from . import diagnostics, folding, hints, hover, lens, links, navigation, symbols, tokens
 
 
 def register(server) -> None:
@@ -18,7 +18,8 @@ def register(server) -> None:
     r(types.TEXT_DOCUMENT_IMPLEMENTATION, navigation.implementation)
     r(types.TEXT_DOCUMENT_REFERENCES, navigation.references)
     r(types.TEXT_DOCUMENT_DOCUMENT_HIGHLIGHT, navigation.document_highlight)
-    # Presentation.
+    # Presentation: hover, symbols, folding and selection, semantic tokens, inlay hints, code
+    # lens, document links.
     r(types.TEXT_DOCUMENT_HOVER, hover.hover)
     r(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL, symbols.document_symbol)
     r(types.WORKSPACE_SYMBOL, symbols.workspace_symbol)
@@ -27,3 +28,7 @@ def register(server) -> None:
     r(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL, tokens.full, tokens.LEGEND)
     r(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL_DELTA, tokens.delta, tokens.LEGEND)
     r(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_RANGE, tokens.range_, tokens.LEGEND)
+    r(types.TEXT_DOCUMENT_INLAY_HINT, hints.inlay_hint)
+    r(types.TEXT_DOCUMENT_CODE_LENS, lens.code_lens, types.CodeLensOptions(resolve_provider=True))
+    r(types.CODE_LENS_RESOLVE, lens.resolve)
+    r(types.TEXT_DOCUMENT_DOCUMENT_LINK, links.document_link, types.DocumentLinkOptions(resolve_provider=False))
