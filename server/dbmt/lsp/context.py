@@ -80,6 +80,7 @@ class Context:
         self.codec = Codec(encoding)
         self.client = capabilities or Capabilities()
         self._uris: dict[str, str] = {}
+        self._file_uris: dict[str, str] = {}
         # What features keep between requests (the last semantic tokens sent per document, …),
         # by feature name.
         self.feature_state: dict[str, object] = {}
@@ -94,7 +95,11 @@ class Context:
         """The URI the client used for a path (open documents), else the file URI."""
         uri = self._uris.get(path)
         if uri is None:
-            uri = from_fs_path(path) or ("file://" + path)
+            # Answers listing many places (workspace symbols, references) ask for the same
+            # files' URIs over and over; pygls's from_fs_path is slow enough to show.
+            uri = self._file_uris.get(path)
+            if uri is None:
+                uri = self._file_uris[path] = from_fs_path(path) or ("file://" + path)
         return uri
 
     def remember_uri(self, path: str, uri: str) -> None:
