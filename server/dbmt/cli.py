@@ -1,4 +1,5 @@
-"""`dbmt-lsp`: the language server (no arguments), `--check` for CI and pre-commit, `--expand`.
+"""`dbmt-lsp`: the language server (no arguments), `--check` for CI and pre-commit, `--expand`,
+`--format-files` and `--export` (their logic lives in expand.py, format.py and export/).
 
 Exit codes of --check: 0 no error-level finding, 1 at least one, 2 usage, I/O or config error
 (one line on stderr, never a traceback).
@@ -14,9 +15,10 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .diagnostics import ERROR, HINT, INFORMATION, WARNING, Diagnostic, Related
-from .workspace.config import ConfigError, find_root, load_config
-from .workspace.files import discover, read_source
+from .diagnostics import Diagnostic, Related
+from .report import FORMATS, THRESHOLDS, Report, add_diagnostics, relative, want_color, write
+from .workspace.config import ConfigError, config_file_in, find_root, is_repository_root, load_config
+from .workspace.files import SKIP_DIRS, discover, read_source
 
 CACHE_DIR = ".dbmt-cache"
 CACHE_FORMAT = 1
@@ -33,12 +35,37 @@ def build_parser() -> argparse.ArgumentParser:
                     "With no arguments, runs the language server on stdio.",
     )
     p.add_argument("--version", action="version", version=f"dbmt-lsp {__version__}")
-    p.add_argument("--check", nargs="*", metavar="PATH",
-                   help="check files or folders (default: .) and print diagnostics")
-    p.add_argument("--format", choices=("text", "json"), default="text", help="output format of --check")
-    p.add_argument("--no-cache", action="store_true", help="ignore and do not write the .dbmt-cache result cache")
     p.add_argument("--stdio", action="store_true", help="run the language server on stdio (the default)")
     p.add_argument("--tcp", metavar="HOST:PORT", help="run the language server on a TCP socket instead")
+    c = p.add_argument_group("checking", "exit status: 0 clean, 1 a finding at or above the threshold, "
+                                         "2 usage, I/O or config error")
+    c.add_argument("--check", nargs="*", metavar="PATH",
+                   help="check files or folders (default: .), each as part of its whole workspace, "
+                        "and report the findings in them")
+    c.add_argument("--whole-workspace", action="store_true",
+                   help="report on every file of the workspaces the PATHs belong to, not only on the PATHs "
+                        "(the pre-commit hook's mode)")
+    c.add_argument("--output-format", choices=FORMATS, default="text", metavar="FORMAT",
+                   help="text (default), json, sarif (2.1.0), github (workflow commands) or junit")
+    c.add_argument("--format", dest="output_format", choices=FORMATS, default=argparse.SUPPRESS,
+                   help=argparse.SUPPRESS)  # the first name of --output-format, kept working
+    c.add_argument("--severity-threshold", choices=THRESHOLDS, default="error", metavar="LEVEL",
+                   help="lowest severity that fails the run: error (default), warning, info, hint, or none")
+    c.add_argument("--config", metavar="FILE",
+                   help="use this dbmt.toml (or pyproject.toml with [tool.dbmt]) for every workspace")
+    c.add_argument("--statistics", action="store_true", help="also print the number of findings per code")
+    c.add_argument("--quiet", "-q", action="store_true", help="no summary line")
+    c.add_argument("--no-cache", action="store_true", help="ignore and do not write the .dbmt-cache result cache")
+    x = p.add_argument_group("interop", "plain DBML, formatting and diagrams")
+    x.add_argument("--expand", nargs="?", const=".", metavar="PATH",
+                   help="write the workspace of PATH (default: .) as one plain DBML document")
+    x.add_argument("-o", "--output", metavar="FILE", help="where --expand and --export write (default: stdout)")
+    x.add_argument("--format-files", nargs="*", metavar="PATH",
+                   help="format .dbmt/.dbml files in place (folders: every file under them; default: .)")
+    x.add_argument("--check-only", action="store_true",
+                   help="with --format-files: change nothing, list the files that are not formatted, exit 1 if any")
+    x.add_argument("--export", choices=("mermaid", "dot"), metavar="mermaid|dot",
+                   help="write a diagram of the workspace of PATH (default: .): a Mermaid erDiagram or Graphviz dot")
     p.add_argument("paths", nargs="*", metavar="PATH", help=argparse.SUPPRESS)
     return p
 
@@ -62,12 +89,32 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as e:
         return int(e.code or 0) if e.code in (0, None) else 2
-    if args.paths and args.check is None:
-        print("dbmt-lsp: paths are only taken with --check (dbmt-lsp --check PATH …)", file=sys.stderr)
+    if args.paths and args.check is None and args.export is None and args.format_files is None:
+        print("dbmt-lsp: paths are only taken with --check, --format-files or --export", file=sys.stderr)
         return 2
+    if args.check_only and args.format_files is None:
+        print("dbmt-lsp: --check-only goes with --format-files", file=sys.stderr)
+        return 2
+    if args.output is not None and args.expand is None and args.export is None:
+        print("dbmt-lsp: -o/--output goes with --expand or --export", file=sys.stderr)
+        return 2
+    if args.expand is not None:
+        from .expand import main as expand_main
+        return expand_main(args.expand, args.output)
+    if args.export is not None:
+        if len(args.paths) > 1:
+            print("dbmt-lsp: --export takes one PATH", file=sys.stderr)
+            return 2
+        from .export import main as export_main
+        return export_main(args.export, args.paths[0] if args.paths else ".", args.output)
+    if args.format_files is not None:
+        from .format import main as format_main
+        return format_main((args.format_files + args.paths) or ["."], check_only=args.check_only)
     if args.check is not None:
         try:
-            return run_check((args.check + args.paths) or ["."], args.format, use_cache=not args.no_cache)
+            return run_check((args.check + args.paths) or ["."], args.output_format, use_cache=not args.no_cache,
+                             whole_workspace=args.whole_workspace, threshold=args.severity_threshold,
+                             config_file=args.config, quiet=args.quiet, statistics=args.statistics)
         except (UsageError, ConfigError) as e:
             print(f"dbmt-lsp: {e}", file=sys.stderr)
             return 2
@@ -83,8 +130,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"dbmt-lsp: --tcp wants HOST:PORT, got {args.tcp!r}", file=sys.stderr)
         return 2
     from .lsp.server import serve
-    serve(tcp=args.tcp)
-    return 0
+    rc = serve(tcp=args.tcp)
+    # The protocol's writer closed stdout: nothing more is printed (entry() must not flush it).
+    os._exit(rc)
 
 
 def _host_port(value: str) -> bool:
@@ -94,45 +142,83 @@ def _host_port(value: str) -> bool:
 
 # -- --check ---------------------------------------------------------------------------------
 
-def run_check(paths: list[str], fmt: str, use_cache: bool = True) -> int:
+def run_check(paths: list[str], fmt: str = "text", use_cache: bool = True, *, whole_workspace: bool = False,
+              threshold: str = "error", config_file: str | None = None, quiet: bool = False,
+              statistics: bool = False) -> int:
     cwd = Path.cwd()
-    targets: list[Path] = []
+    explicit_config = _explicit_config(config_file) if config_file else None
+    # Every file named, or found under a folder named, is checked as part of its workspace
+    # (config.find_root, with the working directory as the fallback): checking one file gives
+    # the verdict checking the whole workspace gives it, as pre-commit calls hooks.
+    explicit: dict[Path, list[Path]] = {}   # root → files named on the command line
+    under: dict[Path, list[Path]] = {}      # root → folders named whose files it holds
+    roots: dict[Path, object] = {}
+    found_in: dict[Path, object] = {}       # folder → its WorkspaceRoot (many files share one)
+
+    def root_of(folder: Path):
+        r = found_in.get(folder)
+        if r is None:
+            r = found_in[folder] = find_root(folder, fallback=cwd)
+            roots.setdefault(r.path, r)
+        return r
+
     for p in paths:
         pp = Path(p)
         if not pp.exists():
             raise UsageError(f"no such file or directory: {p}")
-        targets.append(pp.resolve())
-    # Group the targets by workspace root; each root is loaded once, whole, because names cross files.
-    by_root: dict[Path, list[Path]] = {}
-    for t in targets:
-        start = t if t.is_dir() else t.parent
-        root, _ = find_root(start)
-        by_root.setdefault(root, []).append(t)
-    results: list[tuple[str, Diagnostic, object]] = []
-    files_checked = 0
-    for root, ts in by_root.items():
-        _, source = find_root(root)
-        config = load_config(root, source)
+        t = pp.resolve()
+        if t.is_file():
+            if t.suffix not in (".dbmt", ".dbml"):
+                raise UsageError(f"not a .dbmt or .dbml file: {os.path.relpath(t, cwd)}")
+            explicit.setdefault(root_of(t.parent).path, []).append(t)
+            continue
+        # A folder: its own workspace, and every workspace that starts below it.
+        under.setdefault(root_of(t).path, []).append(t)
+        for dirpath, dirnames, _files in os.walk(t):
+            dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
+            for d in dirnames:
+                sub = Path(dirpath) / d
+                if config_file_in(sub) is not None or is_repository_root(sub):
+                    r = root_of(sub)
+                    if r.path == sub:
+                        under.setdefault(sub, []).append(t)
+    report = Report(threshold=threshold)
+    for root in sorted(set(explicit) | set(under)):
+        config = load_config(root, explicit_config or roots[root].config_file)
         files = discover(root, config)
         # Files named explicitly are checked even when include/exclude would skip them.
-        extra = [str(t) for t in ts if t.is_file() and str(t) not in files]
-        for t in extra:
-            if not (t.endswith(".dbmt") or t.endswith(".dbml")):
-                raise UsageError(f"not a .dbmt or .dbml file: {os.path.relpath(t, cwd)}")
+        extra = [str(t) for t in explicit.get(root, []) if str(t) not in files]
         files = files + extra
+        ts = explicit.get(root, []) + under.get(root, [])
         wanted = [f for f in files if any(f == str(t) or (t.is_dir() and f.startswith(str(t) + os.sep)) for t in ts)]
+        if whole_workspace:
+            wanted = files
         diags, lines = _check_root(root, config, files, use_cache)
-        files_checked += len(wanted)
         wanted_set = set(wanted)
-        for d in diags:
-            if d.path in wanted_set:
-                results.append((d.path, d, lines))
-    results.sort(key=lambda r: r[1].sort_key())
-    if fmt == "json":
-        print(json.dumps(_json_report(results, files_checked, cwd), ensure_ascii=False))
-    else:
-        _print_text(results, files_checked, cwd)
-    return 1 if any(d.severity == ERROR for _, d, _ in results) else 0
+        report.files.extend(_rel(f, cwd) for f in wanted)
+        add_diagnostics(report, [d for d in diags if d.path in wanted_set], lines.pos, cwd, root)
+    report.files = sorted(set(report.files))
+    color = fmt == "text" and want_color(sys.stdout)
+    write(report, fmt, sys.stdout, sys.stderr, color=color, quiet=quiet, statistics=statistics)
+    return report.exit_code
+
+
+def _explicit_config(config_file: str) -> Path:
+    """--config FILE: the file must exist; a pyproject.toml must have a [tool.dbmt] table."""
+    path = Path(config_file)
+    if not path.is_file():
+        raise UsageError(f"--config: no such file: {config_file}")
+    path = path.resolve()
+    if path.name == "pyproject.toml":
+        import tomllib
+
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as e:
+            raise ConfigError(f"{path}: not valid TOML ({e})") from None
+        if not (isinstance(data.get("tool"), dict) and "dbmt" in data["tool"]):
+            raise UsageError(f"--config: {config_file} has no [tool.dbmt] table")
+    return path
 
 
 class _Lines:
@@ -178,6 +264,17 @@ def _fingerprint(config, files: list[str]) -> tuple[str, dict[str, str]]:
     return h.hexdigest(), per_file
 
 
+def _digest(path: str) -> str | None:
+    try:
+        return hashlib.sha1(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def _unchanged(digests: dict) -> bool:
+    return all(_digest(p) == d for p, d in digests.items())
+
+
 def _check_root(root: Path, config, files: list[str], use_cache: bool):
     lines = _Lines()
     cache_file = root / CACHE_DIR / "check.json"
@@ -186,7 +283,7 @@ def _check_root(root: Path, config, files: list[str], use_cache: bool):
         key, _ = _fingerprint(config, files)
         try:
             data = json.loads(cache_file.read_text(encoding="utf-8"))
-            if data.get("key") == key:
+            if data.get("key") == key and _unchanged(data.get("outside", {})):
                 return [Diagnostic(**{**d, "related": [Related(*r) for r in d["related"]]}) for d in data["diagnostics"]], lines
         except (OSError, ValueError, TypeError, KeyError):
             pass
@@ -200,7 +297,11 @@ def _check_root(root: Path, config, files: list[str], use_cache: bool):
         try:
             (root / CACHE_DIR).mkdir(exist_ok=True)
             (root / CACHE_DIR / ".gitignore").write_text("*\n", encoding="utf-8")
-            payload = {"key": key, "diagnostics": [
+            # Files outside the root that `use` lines made the workspace load: the cache
+            # holds only while they are unchanged too.
+            listed = set(files)
+            outside = {p: _digest(p) for p in ws.files if p not in listed}
+            payload = {"key": key, "outside": outside, "diagnostics": [
                 {"code": d.code, "severity": d.severity, "message": d.message, "path": d.path,
                  "start": d.start, "end": d.end, "related": [[r.path, r.start, r.end, r.message] for r in d.related], "data": d.data}
                 for d in diags]}
@@ -213,42 +314,7 @@ def _check_root(root: Path, config, files: list[str], use_cache: bool):
 
 
 def _rel(path: str, cwd: Path) -> str:
-    try:
-        return os.path.relpath(path, cwd).replace(os.sep, "/")
-    except ValueError:
-        return path.replace(os.sep, "/")
-
-
-def _json_report(results, files_checked: int, cwd: Path) -> dict:
-    out = []
-    for path, d, lines in results:
-        l1, c1 = lines.pos(d.path, d.start)
-        l2, c2 = lines.pos(d.path, d.end)
-        rel = []
-        for r in d.related:
-            rl, rc = lines.pos(r.path, r.start)
-            rel.append({"path": _rel(r.path, cwd), "line": rl, "column": rc, "message": r.message})
-        out.append({"path": _rel(path, cwd), "line": l1, "column": c1, "end_line": l2, "end_column": c2,
-                    "severity": d.severity, "code": d.code, "message": d.message, "related": rel})
-    return {"version": 1, "files_checked": files_checked, "diagnostics": out}
-
-
-def _print_text(results, files_checked: int, cwd: Path) -> None:
-    counts = {ERROR: 0, WARNING: 0, INFORMATION: 0, HINT: 0}
-    files_with = set()
-    for path, d, lines in results:
-        l1, c1 = lines.pos(d.path, d.start)
-        print(f"{_rel(path, cwd)}:{l1}:{c1}: {d.severity} {d.code} {d.message}")
-        counts[d.severity] = counts.get(d.severity, 0) + 1
-        files_with.add(path)
-    def plural(n, word):
-        return f"{n} {word}{'' if n == 1 else 's'}"
-    parts = [plural(counts[ERROR], "error"), plural(counts[WARNING], "warning")]
-    if counts[INFORMATION]:
-        parts.append(f"{counts[INFORMATION]} information")
-    if counts[HINT]:
-        parts.append(plural(counts[HINT], "hint"))
-    print(f"{', '.join(parts)} in {plural(len(files_with), 'file')} ({plural(files_checked, 'file')} checked)")
+    return relative(path, cwd)
 
 
 if __name__ == "__main__":  # pragma: no cover

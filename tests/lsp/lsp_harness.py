@@ -133,6 +133,16 @@ async def lsp(root: Path, capabilities: types.ClientCapabilities | None = None, 
               init_options=None, configuration=None, env=None, process_id=None):
     """A real server on `root` (its workspace folder), initialized; shut down after."""
     client = make_test_lsp_client()
+    # Keep the version each file's diagnostics were published under (pytest-lsp keeps the list).
+    client.diagnostic_versions = {}
+    fm = client.protocol.fm
+    original = fm.features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS]
+
+    def publish(params):
+        client.diagnostic_versions[params.uri] = params.version
+        return original(params)
+
+    fm.features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = publish
     if configuration is not None:
         client._configuration = configuration
     server_env = dict(os.environ)

@@ -15,7 +15,7 @@ import uuid
 
 from lsprotocol import types
 from pygls.capabilities import ServerCapabilitiesBuilder
-from pygls.exceptions import JsonRpcInternalError
+from pygls.exceptions import JsonRpcException, JsonRpcInternalError
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
@@ -94,17 +94,21 @@ class DbmtServer(LanguageServer):
         workspace is ready and every pending edit is applied; a generator yields between steps
         so `$/cancelRequest` can stop it."""
 
+        fail = method in os.environ.get("DBMT_LSP_FAIL", "").split(",")
+
         async def handler(params):
             if wait:
                 await self.ready()
                 self.flush_all()
             try:
+                if fail:  # fault injection for the tests of failure isolation (docs/lsp.md)
+                    raise RuntimeError(f"failure injected into {method} by DBMT_LSP_FAIL")
                 result = fn(self.ctx, params)
                 if inspect.isgenerator(result):
                     result = await _drive(result)
                 return result
-            except asyncio.CancelledError:
-                raise
+            except (asyncio.CancelledError, JsonRpcException):
+                raise  # cancelled, or an answer the feature chose (RequestFailed with its reason)
             except Exception as exc:
                 self.log_exception(method, exc)
                 raise JsonRpcInternalError(f"{method} failed: {type(exc).__name__}: {exc}") from None
@@ -293,8 +297,7 @@ class DbmtServer(LanguageServer):
         s = self.session
         before = set(s.all_files())
         folders = list(s.folders)
-        s.roots.clear()
-        s._nested_cache.clear()
+        s.forget_roots()
         for f in folders:
             s.add_folder(f)
         for p in s.docs:
@@ -404,9 +407,24 @@ class DbmtServer(LanguageServer):
             self.log_exception("applying edits", exc)
 
     # -- publishing --------------------------------------------------------------------------------------
+    def _tell_too_big(self) -> None:
+        for path, size in sorted(self.session.too_big.items()):
+            if (path, "big") in self._said:
+                continue
+            self._said.add((path, "big"))
+            limit = self.session.settings_for(self.session.root_for(path)).max_file_bytes
+            self.window_show_message(types.ShowMessageParams(type=types.MessageType.Warning, message=(
+                f"dbmt: {os.path.basename(path)} is {_size(size)}, over the live-analysis limit of "
+                f"{_size(limit)} (setting dbmt.maxFileBytes): it is not checked while you edit; "
+                f"run `dbmt-lsp --check {path}` instead")))
+        for key in [k for k in self._said if isinstance(k, tuple) and k[0] not in self.session.too_big]:
+            self._said.discard(key)
+
     def publish_pending(self) -> None:
         """Push what changed (open files with their version, closed files too); in pull mode,
         ask the client to pull again when another file's diagnostics changed."""
+        if self.session.too_big:
+            self._tell_too_big()
         paths = self.session.take_pending()
         changed_elsewhere = False
         for path in paths:
@@ -425,8 +443,8 @@ class DbmtServer(LanguageServer):
             rid = diag_feature.result_id(diags, version)
             if self._published.get(path) == rid:
                 continue
-            if not diags and path not in self._published:
-                continue  # nothing was shown, nothing to clear
+            if not diags and path not in self._published and version is None:
+                continue  # a closed file: nothing was shown, nothing to clear
             self._published[path] = rid
             self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
                 uri=self.ctx.uri_of(path), diagnostics=diags, version=version))
@@ -449,6 +467,14 @@ async def _drive(gen):
                 await asyncio.sleep(0)
     except StopIteration as stop:
         return stop.value
+
+
+def _size(n: int) -> str:
+    if n >= 1_000_000:
+        return f"{n / 1e6:.1f} MB"
+    if n >= 10_000:
+        return f"{n // 1000} KB"
+    return f"{n:,} bytes"
 
 
 def _alive(pid: int) -> bool:
@@ -496,7 +522,9 @@ def build() -> DbmtServer:
     return server
 
 
-def serve(argv: list[str] | None = None, tcp: str | None = None) -> None:
+def serve(tcp: str | None = None) -> int:
+    """Run the server until the client says `exit` (or the connection ends); the exit code is
+    0 after a `shutdown`, 1 without one (LSP's rule)."""
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     server = build()
     if tcp:
@@ -504,3 +532,4 @@ def serve(argv: list[str] | None = None, tcp: str | None = None) -> None:
         server.start_tcp(host or "127.0.0.1", int(port))
     else:
         server.start_io()
+    return 0 if server.protocol._shutdown else 1

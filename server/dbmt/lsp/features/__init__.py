@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from . import diagnostics, folding, hints, hover, lens, links, navigation, symbols, tokens
+from . import (actions, diagnostics, edits, folding, formatting, hints, hover, lens, links, navigation, symbols,
+               tokens)
 
 
 def register(server) -> None:
@@ -18,6 +19,14 @@ def register(server) -> None:
     r(types.TEXT_DOCUMENT_IMPLEMENTATION, navigation.implementation)
     r(types.TEXT_DOCUMENT_REFERENCES, navigation.references)
     r(types.TEXT_DOCUMENT_DOCUMENT_HIGHLIGHT, navigation.document_highlight)
+    r(types.TEXT_DOCUMENT_PREPARE_RENAME, edits.prepare)
+    r(types.TEXT_DOCUMENT_RENAME, edits.do_rename, types.RenameOptions(prepare_provider=True))
+    r(types.TEXT_DOCUMENT_CODE_ACTION, actions.code_action, types.CodeActionOptions(code_action_kinds=[
+        types.CodeActionKind.QuickFix, types.CodeActionKind.SourceOrganizeImports, actions.FIX_ALL]))
+    r(types.TEXT_DOCUMENT_FORMATTING, formatting.formatting)
+    r(types.TEXT_DOCUMENT_RANGE_FORMATTING, formatting.range_formatting)
+    r(types.TEXT_DOCUMENT_ON_TYPE_FORMATTING, formatting.on_type_formatting,
+      types.DocumentOnTypeFormattingOptions(first_trigger_character="}"))
     # Presentation: hover, symbols, folding and selection, semantic tokens, inlay hints, code
     # lens, document links.
     r(types.TEXT_DOCUMENT_HOVER, hover.hover)
