@@ -552,6 +552,178 @@ class Navigator:
                 uniq.append(s)
         return uniq
 
+    # -- what presentation features show (hover, code lens, inlay hints) --------------------------
+    def marks_of(self, path: str) -> list[n.Mark]:
+        """A file's marks in text order (kept on its FileModel)."""
+        fm = self.index.files.get(path)
+        if fm is None:
+            return []
+        got = getattr(fm, "_marks_sorted", None)
+        if got is None:
+            got = fm._marks_sorted = sorted(fm.parsed.marks, key=lambda m: m.start)
+            fm._mark_starts = [m.start for m in got]
+        return got
+
+    def mark_at(self, path: str, offset: int) -> n.Mark | None:
+        """The mark whose text holds `offset` (its name or an argument; right after it counts)."""
+        marks = self.marks_of(path)
+        if not marks:
+            return None
+        i = bisect.bisect_right(self.index.files[path]._mark_starts, offset) - 1
+        if i >= 0 and marks[i].start <= offset <= marks[i].end:
+            return marks[i]
+        return None
+
+    def element_at(self, path: str, offset: int):
+        """The top-level element whose text holds `offset`."""
+        fm = self.index.files.get(path)
+        return _element_at(fm.parsed, offset) if fm is not None else None
+
+    def enum_analysis(self, e: Definition):
+        """The exact analysis of an enum's constraint marks (check/extensions.py)."""
+        from .check.extensions import enum_analysis
+        return enum_analysis(self.ctx(e.path), e)
+
+    def is_extension_enum(self, e: Definition) -> bool:
+        from .check.extensions import is_extension_enum
+        return is_extension_enum(self.ctx(e.path), e)
+
+    def claims(self, e: Definition) -> dict:
+        """variant → the tables claiming it (`%extension_enum E.V`), workspace-wide."""
+        from .check.extensions import claims_of
+        return claims_of(self.ctx(e.path), e)
+
+    def supporters(self, e: Definition) -> list[tuple[Definition, n.Mark]]:
+        """(table, its `%extension E` mark) for every table supporting enum `e`."""
+        from .check.extensions import supporters_of
+        return supporters_of(self.ctx(e.path), e)
+
+    def claim_of(self, d: Definition) -> tuple[n.Mark, Definition, str] | None:
+        """(mark, enum, variant) when table `d` is the extension table of a known variant."""
+        from .check.extensions import _claim_of_table
+        if d.kind != "table" or d.path.endswith(".dbml"):
+            return None
+        return _claim_of_table(self.ctx(d.path), d.element)
+
+    def supported_enums(self, d: Definition) -> list[tuple[n.Mark, Definition | None]]:
+        """(mark, enum or None when unknown) for each valid `%extension E` of table `d`."""
+        from .check.marks import valid_marks
+        if d.kind != "table" or d.path.endswith(".dbml"):
+            return []
+        return [(mk, self._enum(d.path, _key_of_text(mk.args[0].text))) for mk in valid_marks(d.element, "extension")]
+
+    def relation_ends(self, d: Definition) -> tuple[list[str], list[str]] | None:
+        """(source table keys, sink table keys) of a `%relation` table; None for other tables."""
+        from .check.relations import relation_ends
+        if d.kind != "table" or d.path.endswith(".dbml"):
+            return None
+        return relation_ends(self.ctx(d.path), d)
+
+    def relations_of(self, d: Definition) -> list[tuple[Definition, list[str], list[str]]]:
+        """(relation table, sources, sinks) for every `%relation` table that references table `d`
+        (inline or by a top-level Ref), in workspace order."""
+        from .check.relations import top_level_refs
+        out: list[tuple[Definition, list[str], list[str]]] = []
+        seen: set[int] = set()
+
+        def consider(rd: Definition | None) -> None:
+            if rd is None or id(rd.element) in seen or rd.element is d.element:
+                return
+            seen.add(id(rd.element))
+            ends = self.relation_ends(rd)
+            if ends is not None:
+                out.append((rd, *ends))
+
+        for p, o in self.references(def_symbol(d), include_declaration=False):
+            el = self.element_at(p, o.start)
+            if el is not None and el.kind == "table":
+                consider(self.definition_of_element(p, el))
+        for _own, _other, other_def, _p, _r in top_level_refs(self.ctx(d.path), d):
+            consider(other_def)
+        return out
+
+    def group_access(self, g: Definition):
+        """(level, mark) of a group's strictest valid `%access`, or None."""
+        from .check.traits import group_access
+        return group_access(g)
+
+    def events_table(self, d: Definition):
+        """The events table (check/events.EventsTable) a table stands for: a generated events
+        table's own, a `%events_clone` base's, or the one a `%events_for` table adds to."""
+        from .check.events import clone_mark, events_table, for_base
+        ctx = self.ctx(d.path)
+        if getattr(d.element, "generated_for", None) is not None:
+            return events_table(ctx, d.key)
+        cm = clone_mark(d)
+        if cm is not None:
+            return events_table(ctx, cm[2])
+        fb = for_base(ctx, d)
+        if fb is not None and fb[1] is not None:
+            cm = clone_mark(fb[1])
+            if cm is not None:
+                return events_table(self.ctx(fb[1].path), cm[2])
+        return None
+
+    def column_enum(self, d: Definition, col: n.Column) -> Definition | None:
+        """The enum a column's type names, as the file of the column's table (or partial) sees it."""
+        if col.type is None:
+            return None
+        return self._enum(d.path, qkey(col.type.qname))
+
+    def column_refs(self, d: Definition, col: n.Column) -> list[tuple[str, Definition | None, str, str | None, int]]:
+        """What column `col` of table `d` references: (operator as seen from the column, target
+        table or None when unknown, the target as written, the file of the top-level Ref that
+        says it (None for the column's own `ref:`), offset there), for its inline `ref:` and
+        every top-level Ref."""
+        from .check.relations import top_level_refs
+        out: list[tuple[str, Definition | None, str, str | None, int]] = []
+        s = col.setting("ref")
+        if s is not None and s.ref is not None:
+            ep = s.ref.target
+            home = d.path
+            if col.injected_from is not None:
+                p = self.index.visible(d.path, "partial", col.injected_from)
+                home = p[0].path if p else d.path
+            target = None
+            if col.generated_from is not None and col.generated_from.name == "extension":
+                target = self.extension_target(d, col)
+            elif ep.table is not None:
+                target = self._table(home, qkey(ep.table))
+            elif col.injected_from is None:
+                target = d
+            written = ".".join(([ep.table.text] if ep.table is not None else []) + [", ".join(c.text for c in ep.columns)])
+            out.append((s.ref.op, target, written, None, s.start))
+        for own, other, other_def, rpath, rel in top_level_refs(self.ctx(d.path), d):
+            if not any(c.text == col.name.text for c in own.columns):
+                continue
+            op = rel.op
+            if own is rel.right:
+                op = {"<": ">", ">": "<"}.get(op.strip("?"), op.strip("?"))
+            written = ".".join(([other.table.text] if other.table is not None else []) + [", ".join(c.text for c in other.columns)])
+            out.append((op, other_def, written, rpath, rel.start))
+        return out
+
+    def imports_of(self, path: str, use_el) -> tuple[str | None, list[tuple[str, str, list[Definition]]]]:
+        """What one `use` line brings: (the file it names, or None when missing; [(kind, local
+        name, definitions — empty when that file has no such name)])."""
+        fm = self.index.files.get(path)
+        if fm is None:
+            return None, []
+        target = None
+        out: list[tuple[str, str, list[Definition]]] = []
+        for imp in fm.imports:
+            if imp.use is not use_el:
+                continue
+            target = imp.target
+            if imp.target is None:
+                continue
+            got = list(imported(imp, self.index.exports(imp.target)))
+            if imp.kind is not None and imp.kind != "schema" and not got:
+                out.append((imp.kind, imp.local, []))
+            for (kind, local), defs in got:
+                out.append((kind, local, list(defs)))
+        return target, out
+
 
 def _key_of_text(text: str) -> str:
     parts = text.split(".")

@@ -75,3 +75,18 @@ def test_reparse_keeps_untouched_elements(source):
     assert all(id(el) in ids for el in before[:-1])
     assert all(id(el) in ids for el in after)
     assert whole(new) == whole(parse_text(text))
+
+
+def test_an_unclosed_triple_quote_makes_the_chunks_after_it_suspect():
+    """`'''` opening at the top and closing only at the end (typed in two steps): the scanner
+    reads the opener as `''` and `'`, so it must still note it, or the re-parse keeps chunks
+    that the closing quotes swallowed."""
+    source = "// the team's file\nEnum e {\n  a\n}\nTable t {\n  id int [pk]\n}\n"
+    pf = parse_text(source)
+    text = "'''" + source
+    pf = parse_text(text, previous=pf)
+    assert pf.chunks[0].dangling
+    text += "'''"
+    pf = parse_text(text, previous=pf)
+    assert whole(pf) == whole(parse_text(text))
+    assert [(c.start, c.end) for c in pf.chunks] == [(0, len(text))]

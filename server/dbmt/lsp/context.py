@@ -70,6 +70,11 @@ class Capabilities:
         self.definition_links = bool(df and df.link_support)
         ds = td.document_symbol if td else None
         self.hierarchical_symbols = bool(ds and ds.hierarchical_document_symbol_support)
+        fr = td.folding_range if td else None
+        self.folding_range_limit = fr.range_limit if fr and fr.range_limit else None
+        self.semantic_token_types = set(st.token_types or ()) if st else set()
+        dl = td.document_link if td else None
+        self.document_link_tooltip = bool(dl and dl.tooltip_support)
 
 
 class Context:
@@ -78,6 +83,10 @@ class Context:
         self.codec = Codec(encoding)
         self.client = capabilities or Capabilities()
         self._uris: dict[str, str] = {}
+        self._file_uris: dict[str, str] = {}
+        # What features keep between requests (the last semantic tokens sent per document, …),
+        # by feature name.
+        self.feature_state: dict[str, object] = {}
 
     # -- URIs ----------------------------------------------------------------------------------
     def path_of(self, uri: str) -> str:
@@ -89,7 +98,11 @@ class Context:
         """The URI the client used for a path (open documents), else the file URI."""
         uri = self._uris.get(path)
         if uri is None:
-            uri = from_fs_path(path) or ("file://" + path)
+            # Answers listing many places (workspace symbols, references) ask for the same
+            # files' URIs over and over; pygls's from_fs_path is slow enough to show.
+            uri = self._file_uris.get(path)
+            if uri is None:
+                uri = self._file_uris[path] = from_fs_path(path) or ("file://" + path)
         return uri
 
     def remember_uri(self, path: str, uri: str) -> None:

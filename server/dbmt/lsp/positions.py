@@ -107,3 +107,43 @@ class Codec:
 
     def range(self, li: Lines, start: int, end: int) -> types.Range:
         return types.Range(start=self.position(li, start), end=self.position(li, max(start, end)))
+
+    # -- many places at once ----------------------------------------------------------------------
+    def line_of(self, li: Lines, offset: int) -> int:
+        """The LSP line of an offset (no column: folding ranges need lines only)."""
+        return li.line_of(max(0, min(offset, len(li.text))))
+
+    def spans(self, li: Lines, items) -> list[tuple[int, int, int, int]]:
+        """(line, column, length, i) in the encoding for each (start, end) of `items` (sorted by
+        start; `i` is the item's index), a stretch crossing line breaks cut into one piece per
+        line and empty pieces dropped: what semantic tokens are made of (the client does not
+        take tokens over line breaks unless it says so, and most do not)."""
+        text = li.text
+        starts, ends = li.starts, li.ends
+        ascii_text = text.isascii()
+        units = self._units
+        out = []
+        line = 0
+        last = len(starts) - 1
+        for i, (s, e) in enumerate(items):
+            s = max(0, min(s, len(text)))
+            e = max(s, min(e, len(text)))
+            if line < last and starts[line + 1] <= s or starts[line] > s:
+                line = li.line_of(s)
+            while True:
+                ls, le = starts[line], ends[line]
+                a = min(s, le)
+                b = min(e, le)
+                if b > a:
+                    if ascii_text:
+                        out.append((line, a - ls, b - a, i))
+                    else:
+                        col = units(text[ls:a])
+                        out.append((line, col, units(text[a:b]), i))
+                if e <= le or line >= last:
+                    break
+                line += 1
+                s = starts[line]
+                if s >= e:
+                    break
+        return out

@@ -8,6 +8,7 @@ whose text changed (the others are re-interpreted at their new offsets).
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 
 from . import nodes, parallel
@@ -47,6 +48,10 @@ class ChunkCache:
 
 DEFAULT_CACHE = ChunkCache()
 
+# Between chunks there are only blanks and whole comments (blocks.iter_chunks starts a chunk at
+# anything else, an unclosed `/*` included).
+GAP_COMMENT_RE = re.compile(r"//[^\n]*|/\*[\s\S]*?\*/")
+
 
 class ChunkSyntax:
     """One top-level chunk of a file, parsed: its range and what it holds (absolute offsets)."""
@@ -76,7 +81,7 @@ class ParsedFile:
     """One file's syntax: elements, marks, comments, DBMT001 errors and its line index, and the
     chunks (top-level elements) they came from."""
 
-    __slots__ = ("text", "chunks", "elements", "errors", "marks", "comments", "_lines")
+    __slots__ = ("text", "chunks", "elements", "errors", "marks", "comments", "_lines", "_all_comments")
 
     def __init__(self, text: str, chunks: list[ChunkSyntax]):
         self.text = text
@@ -93,6 +98,24 @@ class ParsedFile:
                 err.end = min(max(err.end, err.start), n)
         self.errors.sort(key=lambda err: err.start)
         self._lines: LineIndex | None = None
+        self._all_comments: list[nodes.Comment] | None = None
+
+    def all_comments(self) -> list[nodes.Comment]:
+        """Every comment of the file in text order: those inside elements (`comments`) and those
+        between them, which belong to no chunk (found on first use: editors fold and colour
+        them, the checker never reads them)."""
+        if self._all_comments is None:
+            gaps = []
+            at = 0
+            for c in self.chunks + [None]:
+                stop = c.start if c is not None else len(self.text)
+                if stop > at:
+                    gaps.extend(nodes.Comment(m.group(), m.start(), m.end())
+                                for m in GAP_COMMENT_RE.finditer(self.text, at, stop))
+                if c is not None:
+                    at = max(at, c.end)
+            self._all_comments = sorted(self.comments + gaps, key=lambda cm: cm.start)
+        return self._all_comments
 
     @property
     def lines(self) -> LineIndex:

@@ -37,7 +37,11 @@ OPENERS = {"(": ")", "[": "]", "{": "}"}
 # The chunk scanner also notes where a string or comment opens and never closes (the first
 # character of `/*`, `'''`, `'`, a backtick): text added anywhere later may close it, so an
 # incremental re-split cannot trust the chunks after such a place.
-CHUNK_SCAN_RE = re.compile(SCAN_RE.pattern + r"|(?P<dangling>/(?=\*)|'|`)")
+# An unclosed triple quote is read as an empty `''` then a `'` (as the parser reads it), so no
+# alternative above fails there: a zero-width look-ahead notes it first, and the scan then goes
+# on as before.
+CHUNK_SCAN_RE = re.compile(r"(?P<dangling3>(?='''(?!(?:[^'\\]|\\[\s\S]|'(?!''))*''')))|"
+                           + SCAN_RE.pattern + r"|(?P<dangling>/(?=\*)|'|`)")
 
 
 def split_chunks(text: str) -> list[tuple[int, int]]:
@@ -67,7 +71,7 @@ def iter_chunks(text: str, pos: int = 0, dangling: list[int] | None = None):
     start = -1         # start of the current chunk, -1 between chunks
     n = len(text)
     for m in CHUNK_SCAN_RE.finditer(text, pos):
-        if m.lastgroup == "dangling":
+        if m.lastgroup in ("dangling", "dangling3"):
             if dangling is not None:
                 dangling.append(m.start())
             continue  # skipped, as any character no token takes

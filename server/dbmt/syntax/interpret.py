@@ -411,6 +411,8 @@ class Interpreter:
             self.stray_marks(items[1:], "table body")
             return
         word = head.value.lower() if kind == "NAME" else None
+        if line.block is not None and word in ("note", "indexes", "checks", "records"):
+            t.add_block(self.s(line.block), self.e(line.block))
         if word == "note" and (line.block is not None or (len(items) > 1 and _tok(items[1], "COLON"))):
             v = self.note_of(line)
             if v is not None:
@@ -688,6 +690,8 @@ class Interpreter:
                     g.marks.append(self.mark(head, "block"))
                     continue
                 if _word(head, "note") and (ml.block is not None or (len(items) > 1 and _tok(items[1], "COLON"))):
+                    if ml.block is not None:
+                        g.add_block(self.s(ml.block), self.e(ml.block))
                     v = self.note_of(ml)
                     if v is not None:
                         g.notes.append(v)
@@ -711,6 +715,8 @@ class Interpreter:
                     continue
                 head = items[0]
                 if _word(head, "note"):
+                    if ml.block is not None:
+                        p.add_block(self.s(ml.block), self.e(ml.block))
                     v = self.note_of(ml)
                     if v is not None:
                         p.notes.append(v)
@@ -739,6 +745,8 @@ class Interpreter:
             self.error("expected a table name after 'Records'", line.items[0])
         self.require_block(line, "the Records")
         el = n.RecordsElement(line.items[0].value, rec.table, self.s(line.items[0]), self.element_end(line), rec)
+        if line.block is not None:
+            el.body_start, el.body_end = self.s(line.block), self.e(line.block)
         self.out.elements.append(el)
 
     def diagram_view(self, line: Line) -> None:
@@ -766,6 +774,7 @@ class Interpreter:
         u = n.Use(items[0].value.lower(), self.s(items[0]), self.element_end(line))
         rest = list(items[1:])
         if line.block is not None:
+            u.body_start, u.body_end = self.s(line.block), self.e(line.block)
             for sl in line.block.lines:
                 for part in _split(sl.items, "COMMA"):
                     if part:

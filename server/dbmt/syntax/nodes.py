@@ -230,10 +230,22 @@ class Records(Node):
         self.rows = rows
 
 
-class Element(Node):
-    """Base of top-level elements: a keyword, a name and a body range."""
+class Span(Node):
+    """A stretch of text with no structure of its own: a nested `{ … }` body (`indexes`,
+    `checks`, `Records`, `Note`) that editors fold."""
 
-    __slots__ = ("keyword", "name", "settings", "marks", "notes", "body_start", "body_end")
+    __slots__ = ()
+
+    def __init__(self, start: int, end: int):
+        self.start = start
+        self.end = end
+
+
+class Element(Node):
+    """Base of top-level elements: a keyword, a name and a body range. `blocks`: the nested
+    `{ … }` bodies of its members (an empty tuple when there are none)."""
+
+    __slots__ = ("keyword", "name", "settings", "marks", "notes", "body_start", "body_end", "blocks")
 
     kind = "element"
 
@@ -247,6 +259,12 @@ class Element(Node):
         self.notes: list[Value] = []
         self.body_start = end
         self.body_end = end
+        self.blocks: list[Span] | tuple = ()
+
+    def add_block(self, start: int, end: int) -> None:
+        if not self.blocks:
+            self.blocks = []
+        self.blocks.append(Span(start, end))
 
 
 class Table(Element):
@@ -427,7 +445,7 @@ _OFFSETS = ("start", "end", "name_end", "key_start", "key_end", "op_start", "bod
 _CHILDREN = ("name", "parts", "qname", "args", "value", "ref", "table", "columns", "target", "type",
              "settings", "marks", "expressions", "expression", "rows", "notes", "alias", "indexes",
              "checks", "records", "injections", "values", "left", "right", "relationships", "tables",
-             "fields", "members", "specifiers", "path")
+             "fields", "members", "specifiers", "path", "blocks")
 _PLANS: dict[type, tuple[tuple[str, ...], tuple[str, ...]]] = {}
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from . import actions, completion, diagnostics, edits, formatting, navigation
+from . import (actions, completion, diagnostics, edits, folding, formatting, hints, hover, lens, links, navigation,
+               symbols, tokens)
 
 
 def register(server) -> None:
@@ -28,3 +29,17 @@ def register(server) -> None:
       types.DocumentOnTypeFormattingOptions(first_trigger_character="}"))
     r(types.TEXT_DOCUMENT_COMPLETION, completion.completion, completion.options(), flush=False)
     r(types.COMPLETION_ITEM_RESOLVE, completion.resolve, flush=False)
+    # Presentation: hover, symbols, folding and selection, semantic tokens, inlay hints, code
+    # lens, document links.
+    r(types.TEXT_DOCUMENT_HOVER, hover.hover)
+    r(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL, symbols.document_symbol)
+    r(types.WORKSPACE_SYMBOL, symbols.workspace_symbol)
+    r(types.TEXT_DOCUMENT_FOLDING_RANGE, folding.folding_range)
+    r(types.TEXT_DOCUMENT_SELECTION_RANGE, folding.selection_range)
+    r(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL, tokens.full, tokens.LEGEND)
+    r(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL_DELTA, tokens.delta, tokens.LEGEND)
+    r(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_RANGE, tokens.range_, tokens.LEGEND)
+    r(types.TEXT_DOCUMENT_INLAY_HINT, hints.inlay_hint)
+    r(types.TEXT_DOCUMENT_CODE_LENS, lens.code_lens, types.CodeLensOptions(resolve_provider=True))
+    r(types.CODE_LENS_RESOLVE, lens.resolve)
+    r(types.TEXT_DOCUMENT_DOCUMENT_LINK, links.document_link, types.DocumentLinkOptions(resolve_provider=False))
