@@ -141,9 +141,8 @@ def data(r: dict, name: str):
 
 
 def needs(r: dict, capability: str) -> None:
-    """Skip a step the server on this branch cannot answer yet (its capability is absent)."""
-    if not data(r, "attach")["server"][capability]:
-        pytest.skip(f"the server announces no {capability} provider yet")
+    """The server must announce the capability a step uses (a missing provider is a failure)."""
+    assert data(r, "attach")["server"][capability], f"the server announces no {capability} provider"
 
 
 MODES = ["shipped", "pull", "push"]
