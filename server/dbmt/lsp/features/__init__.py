@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from . import actions, diagnostics, edits, navigation
+from . import actions, diagnostics, edits, navigation, status
 
 
 def register(server) -> None:
@@ -22,3 +22,4 @@ def register(server) -> None:
     r(types.TEXT_DOCUMENT_RENAME, edits.do_rename, types.RenameOptions(prepare_provider=True))
     r(types.TEXT_DOCUMENT_CODE_ACTION, actions.code_action, types.CodeActionOptions(code_action_kinds=[
         types.CodeActionKind.QuickFix, types.CodeActionKind.SourceOrganizeImports, actions.FIX_ALL]))
+    r("dbmt/status", status.status)
