@@ -8,30 +8,29 @@ file the official parser accepts must be accepted by dbmt, one it rejects must b
 This tool
   1. finds the `.dbml` fixtures under PATH/packages/*/__tests__ (minus the outputs of
      `sql2dbml` / `db2dbml`, which are generated from SQL and not DBML test inputs);
-  2. classifies each with the official parser, `@dbml/core` 10.2.0 `dbmlv2` mode, through
-     node (bench/dbml_classify.mjs; `npm ci` in bench/ installs it): a file on its own, or,
-     in a folder whose files `use`/`reuse` one another (dbml-cli's multi-file fixtures), as
-     the entry point of that folder's project;
-  3. checks each with dbmt the same way — the file alone, or its folder as one workspace —
-     twice: syntax only (the parser's DBMT001 errors) and the full checker (every rule; a
-     file is rejected when it has a diagnostic of severity error);
-  4. prints a table (valid accepted, invalid rejected, for both) and the mismatches with the
-     official messages and dbmt's first errors (`--list` lists every mismatch, otherwise 40).
+  2. groups them into units: a file on its own, or the files of a folder that `use`/`reuse`
+     one another (dbml-cli's multi-file fixtures), one project;
+  3. classifies each file with the official tools (verdicts.official): @dbml/parse 10.2, the
+     verdict dbmt follows, and @dbml/core 10.2 for reference;
+  4. checks each unit with dbmt the way a user does (verdicts.dbmt): copied alone into its own
+     folder, `dbmt-lsp --check .` there — syntax only (the parser's DBMT001 errors) and the
+     full check (rejected: a diagnostic of severity error);
+  5. prints a table (valid accepted, invalid rejected) and the mismatches with the official
+     messages and dbmt's first errors (`--list` lists every mismatch, otherwise 40).
 
-Fixture files are only read: nothing is copied, written or committed (the dbmt result cache
-is disabled).
+Fixture files are only read and copied to a temporary folder: nothing is written beside them
+or committed.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
-import shutil
-import subprocess
 import sys
 from pathlib import Path
+
+import verdicts
 
 HERE = Path(__file__).resolve().parent
 EXCLUDED_DIRS = {"sql2dbml", "db2dbml", "node_modules"}
@@ -97,54 +96,6 @@ def group_jobs(files: list[Path]) -> tuple[list[list[Path]], dict[Path, set[Path
     return list(comps.values()), reach
 
 
-def classify(jobs: list[list[Path]]) -> dict[str, dict]:
-    node = shutil.which("node")
-    if node is None:
-        sys.exit("conformance: node is not installed")
-    if not (HERE / "node_modules" / "@dbml" / "core").is_dir():
-        print("conformance: installing @dbml/core (npm ci in bench/)", file=sys.stderr)
-        subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=HERE, check=True,
-                       stdout=subprocess.DEVNULL)
-    payload = json.dumps([{"files": [str(f) for f in job]} for job in jobs])
-    res = subprocess.run([node, str(HERE / "dbml_classify.mjs")], input=payload, capture_output=True,
-                         text=True, cwd=HERE)
-    if res.returncode != 0:
-        sys.exit(f"conformance: the official parser failed to run:\n{res.stderr[-2000:]}")
-    return json.loads(res.stdout)
-
-
-def check_dbmt(jobs: list[list[Path]]) -> dict[str, dict]:
-    sys.path.insert(0, str(HERE.parent / "server"))
-    from dbmt.diagnostics import ERROR
-    from dbmt.workspace import Workspace
-    from dbmt.workspace.config import Config
-
-    out: dict[str, dict] = {}
-    for job in jobs:
-        root = job[0].parent
-        ws = Workspace.open(root, use_cache=False, config=Config(root=root), paths=[str(f) for f in job])
-        for f in job:
-            diags = ws.diagnostics_for(str(f))
-            errors = [d for d in diags if d.severity == ERROR]
-            st = ws.files.get(str(f))
-            syntax = []
-            if st is not None:
-                syntax = [e for e in st.model.parsed.errors if e.code == "DBMT001"]
-                if st.decode_problem is not None:
-                    syntax.append(st.decode_problem)
-            lines = st.model.parsed.lines if st is not None else None
-
-            def where(off):
-                return lines.line_col(off)[0] + 1 if lines is not None else "?"
-
-            out[str(f)] = {
-                "syntax_ok": not syntax,
-                "full_ok": not errors,
-                "errors": [f"{d.code} {d.message} @{where(d.start)}" for d in errors[:3]],
-            }
-    return out
-
-
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("checkout", type=Path, help="a checkout of github.com/holistics/dbml")
@@ -156,8 +107,8 @@ def main(argv=None) -> int:
     if not files:
         sys.exit(f"conformance: no .dbml fixtures under {checkout}/packages/*/__tests__")
     jobs, reach = group_jobs(files)
-    official = classify(jobs)
-    ours = check_dbmt(jobs)
+    official = verdicts.official(jobs)
+    ours = verdicts.dbmt(jobs)
     # DBML compiles an entry point together with what it uses: an error in an imported file
     # fails the entry point too. dbmt reports each error in its own file, so a file counts as
     # rejected when it or a file it reaches through `use` has an error.
@@ -170,12 +121,15 @@ def main(argv=None) -> int:
 
     rows = {"valid": [0, 0, 0], "invalid": [0, 0, 0]}  # [total, syntax agrees, full agrees]
     mismatches = {"valid": [], "invalid": []}
+    core_differs = []
     for f in files:
         k = str(f)
         o, d = official.get(k), ours.get(k)
         if o is None or d is None:
             continue
         kind = "valid" if o["ok"] else "invalid"
+        if o["ok"] != o["core_ok"]:
+            core_differs.append((f.relative_to(checkout), o))
         r = rows[kind]
         r[0] += 1
         r[1] += d["syntax_ok"] == o["ok"]
@@ -185,7 +139,7 @@ def main(argv=None) -> int:
             mismatches[kind].append((f.relative_to(checkout), o, d))
 
     multi = sum(len(j) for j in jobs if len(j) > 1)
-    print(f"DBML conformance: {len(files)} fixtures ({multi} in multi-file folders), official parser @dbml/core 10.2.0 dbmlv2\n")
+    print(f"DBML conformance: {len(files)} fixtures ({multi} in multi-file folders), official parser @dbml/parse 10.2.0\n")
     print("| fixtures | count | syntax only | full check |")
     print("|---|---:|---:|---:|")
     t, s, c = rows["valid"]
@@ -208,6 +162,11 @@ def main(argv=None) -> int:
                     print(f"      official: {m}")
         if limit is not None and len(ms) > limit:
             print(f"  … {len(ms) - limit} more (--list)")
+    if core_differs:
+        print(f"\n@dbml/core 10.2 disagrees with @dbml/parse on {len(core_differs)} (its Database model checks more):")
+        for rel, o in core_differs:
+            print(f"  {rel}: @dbml/parse {'accepts' if o['ok'] else 'rejects'}; @dbml/core: "
+                  + ("accepts" if o["core_ok"] else "; ".join(o["core_msgs"][:2])))
     if args.json:
         args.json.write_text(json.dumps({str(f): {"official": official.get(str(f)), "dbmt": ours.get(str(f))}
                                          for f in files}, indent=1))

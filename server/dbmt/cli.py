@@ -1,4 +1,5 @@
-"""`dbmt-lsp`: the language server (no arguments), `--check` for CI and pre-commit, `--expand`.
+"""`dbmt-lsp`: the language server (no arguments), `--check` for CI and pre-commit, `--expand`,
+`--format-files` and `--export` (their logic lives in expand.py, format.py and export/).
 
 Exit codes of --check: 0 no error-level finding, 1 at least one, 2 usage, I/O or config error
 (one line on stderr, never a traceback).
@@ -16,8 +17,8 @@ from pathlib import Path
 from . import __version__
 from .diagnostics import Diagnostic, Related
 from .report import FORMATS, THRESHOLDS, Report, add_diagnostics, relative, want_color, write
-from .workspace.config import ConfigError, find_root, load_config
-from .workspace.files import discover, read_source
+from .workspace.config import ConfigError, config_file_in, find_root, is_repository_root, load_config
+from .workspace.files import SKIP_DIRS, discover, read_source
 
 CACHE_DIR = ".dbmt-cache"
 CACHE_FORMAT = 1
@@ -55,6 +56,16 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--statistics", action="store_true", help="also print the number of findings per code")
     c.add_argument("--quiet", "-q", action="store_true", help="no summary line")
     c.add_argument("--no-cache", action="store_true", help="ignore and do not write the .dbmt-cache result cache")
+    x = p.add_argument_group("interop", "plain DBML, formatting and diagrams")
+    x.add_argument("--expand", nargs="?", const=".", metavar="PATH",
+                   help="write the workspace of PATH (default: .) as one plain DBML document")
+    x.add_argument("-o", "--output", metavar="FILE", help="where --expand and --export write (default: stdout)")
+    x.add_argument("--format-files", nargs="*", metavar="PATH",
+                   help="format .dbmt/.dbml files in place (folders: every file under them; default: .)")
+    x.add_argument("--check-only", action="store_true",
+                   help="with --format-files: change nothing, list the files that are not formatted, exit 1 if any")
+    x.add_argument("--export", choices=("mermaid", "dot"), metavar="mermaid|dot",
+                   help="write a diagram of the workspace of PATH (default: .): a Mermaid erDiagram or Graphviz dot")
     p.add_argument("paths", nargs="*", metavar="PATH", help=argparse.SUPPRESS)
     return p
 
@@ -78,9 +89,27 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as e:
         return int(e.code or 0) if e.code in (0, None) else 2
-    if args.paths and args.check is None:
-        print("dbmt-lsp: paths are only taken with --check (dbmt-lsp --check PATH …)", file=sys.stderr)
+    if args.paths and args.check is None and args.export is None and args.format_files is None:
+        print("dbmt-lsp: paths are only taken with --check, --format-files or --export", file=sys.stderr)
         return 2
+    if args.check_only and args.format_files is None:
+        print("dbmt-lsp: --check-only goes with --format-files", file=sys.stderr)
+        return 2
+    if args.output is not None and args.expand is None and args.export is None:
+        print("dbmt-lsp: -o/--output goes with --expand or --export", file=sys.stderr)
+        return 2
+    if args.expand is not None:
+        from .expand import main as expand_main
+        return expand_main(args.expand, args.output)
+    if args.export is not None:
+        if len(args.paths) > 1:
+            print("dbmt-lsp: --export takes one PATH", file=sys.stderr)
+            return 2
+        from .export import main as export_main
+        return export_main(args.export, args.paths[0] if args.paths else ".", args.output)
+    if args.format_files is not None:
+        from .format import main as format_main
+        return format_main((args.format_files + args.paths) or ["."], check_only=args.check_only)
     if args.check is not None:
         try:
             return run_check((args.check + args.paths) or ["."], args.output_format, use_cache=not args.no_cache,
@@ -117,30 +146,50 @@ def run_check(paths: list[str], fmt: str = "text", use_cache: bool = True, *, wh
               threshold: str = "error", config_file: str | None = None, quiet: bool = False,
               statistics: bool = False) -> int:
     cwd = Path.cwd()
-    explicit = _explicit_config(config_file) if config_file else None
-    targets: list[Path] = []
+    explicit_config = _explicit_config(config_file) if config_file else None
+    # Every file named, or found under a folder named, is checked as part of its workspace
+    # (config.find_root, with the working directory as the fallback): checking one file gives
+    # the verdict checking the whole workspace gives it, as pre-commit calls hooks.
+    explicit: dict[Path, list[Path]] = {}   # root → files named on the command line
+    under: dict[Path, list[Path]] = {}      # root → folders named whose files it holds
+    roots: dict[Path, object] = {}
+    found_in: dict[Path, object] = {}       # folder → its WorkspaceRoot (many files share one)
+
+    def root_of(folder: Path):
+        r = found_in.get(folder)
+        if r is None:
+            r = found_in[folder] = find_root(folder, fallback=cwd)
+            roots.setdefault(r.path, r)
+        return r
+
     for p in paths:
         pp = Path(p)
         if not pp.exists():
             raise UsageError(f"no such file or directory: {p}")
-        targets.append(pp.resolve())
-    # Group the targets by workspace root; each root is loaded once, whole, because names cross files.
-    by_root: dict[Path, list[Path]] = {}
-    for t in targets:
-        start = t if t.is_dir() else t.parent
-        root, _ = find_root(start)
-        by_root.setdefault(root, []).append(t)
+        t = pp.resolve()
+        if t.is_file():
+            if t.suffix not in (".dbmt", ".dbml"):
+                raise UsageError(f"not a .dbmt or .dbml file: {os.path.relpath(t, cwd)}")
+            explicit.setdefault(root_of(t.parent).path, []).append(t)
+            continue
+        # A folder: its own workspace, and every workspace that starts below it.
+        under.setdefault(root_of(t).path, []).append(t)
+        for dirpath, dirnames, _files in os.walk(t):
+            dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
+            for d in dirnames:
+                sub = Path(dirpath) / d
+                if config_file_in(sub) is not None or is_repository_root(sub):
+                    r = root_of(sub)
+                    if r.path == sub:
+                        under.setdefault(sub, []).append(t)
     report = Report(threshold=threshold)
-    for root, ts in by_root.items():
-        _, source = find_root(root)
-        config = load_config(root, explicit or source)
+    for root in sorted(set(explicit) | set(under)):
+        config = load_config(root, explicit_config or roots[root].config_file)
         files = discover(root, config)
         # Files named explicitly are checked even when include/exclude would skip them.
-        extra = [str(t) for t in ts if t.is_file() and str(t) not in files]
-        for t in extra:
-            if not (t.endswith(".dbmt") or t.endswith(".dbml")):
-                raise UsageError(f"not a .dbmt or .dbml file: {os.path.relpath(t, cwd)}")
+        extra = [str(t) for t in explicit.get(root, []) if str(t) not in files]
         files = files + extra
+        ts = explicit.get(root, []) + under.get(root, [])
         wanted = [f for f in files if any(f == str(t) or (t.is_dir() and f.startswith(str(t) + os.sep)) for t in ts)]
         if whole_workspace:
             wanted = files
@@ -215,6 +264,17 @@ def _fingerprint(config, files: list[str]) -> tuple[str, dict[str, str]]:
     return h.hexdigest(), per_file
 
 
+def _digest(path: str) -> str | None:
+    try:
+        return hashlib.sha1(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def _unchanged(digests: dict) -> bool:
+    return all(_digest(p) == d for p, d in digests.items())
+
+
 def _check_root(root: Path, config, files: list[str], use_cache: bool):
     lines = _Lines()
     cache_file = root / CACHE_DIR / "check.json"
@@ -223,7 +283,7 @@ def _check_root(root: Path, config, files: list[str], use_cache: bool):
         key, _ = _fingerprint(config, files)
         try:
             data = json.loads(cache_file.read_text(encoding="utf-8"))
-            if data.get("key") == key:
+            if data.get("key") == key and _unchanged(data.get("outside", {})):
                 return [Diagnostic(**{**d, "related": [Related(*r) for r in d["related"]]}) for d in data["diagnostics"]], lines
         except (OSError, ValueError, TypeError, KeyError):
             pass
@@ -237,7 +297,11 @@ def _check_root(root: Path, config, files: list[str], use_cache: bool):
         try:
             (root / CACHE_DIR).mkdir(exist_ok=True)
             (root / CACHE_DIR / ".gitignore").write_text("*\n", encoding="utf-8")
-            payload = {"key": key, "diagnostics": [
+            # Files outside the root that `use` lines made the workspace load: the cache
+            # holds only while they are unchanged too.
+            listed = set(files)
+            outside = {p: _digest(p) for p in ws.files if p not in listed}
+            payload = {"key": key, "outside": outside, "diagnostics": [
                 {"code": d.code, "severity": d.severity, "message": d.message, "path": d.path,
                  "start": d.start, "end": d.end, "related": [[r.path, r.start, r.end, r.message] for r in d.related], "data": d.data}
                 for d in diags]}

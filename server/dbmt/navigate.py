@@ -488,10 +488,20 @@ class Navigator:
             return set()
         return names
 
-    def references(self, sym: Symbol, include_declaration: bool = True, cancelled=None,
+    def references(self, sym: Symbol, include_declaration: bool = True,
                    only_path: str | None = None) -> list[tuple[str, Occurrence]]:
         """Every occurrence in the workspace (or in file `only_path`) that names `sym`, in file
         then text order."""
+        gen = self.iter_references(sym, include_declaration, only_path)
+        try:
+            while True:
+                next(gen)
+        except StopIteration as stop:
+            return stop.value
+
+    def iter_references(self, sym: Symbol, include_declaration: bool = True, only_path: str | None = None):
+        """`references` as a generator that yields between files (a long request can stop
+        there); its return value is the list."""
         out: list[tuple[str, Occurrence]] = []
         paths = sorted(self.index.files) if only_path is None else [only_path] if only_path in self.index.files else []
         if sym.kind == "file":
@@ -503,8 +513,7 @@ class Navigator:
             return out
         names = self.spellings(sym)
         for path in paths:
-            if cancelled is not None and cancelled():
-                return out
+            yield
             occs = self.occurrences(path)
             for name in names:
                 for o in occs.by_text.get(name, ()):

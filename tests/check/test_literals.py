@@ -16,6 +16,7 @@ from dbmt.check.literals import (
     default_fits,
     default_range_problem,
     integer_range,
+    structured_default,
 )
 
 
@@ -503,3 +504,25 @@ def test_date_and_duration_never_crash(text):
         for kind in ("number", "string", "identifier"):
             default_fits(type_name, kind, text)
             default_range_problem(type_name, kind, text)
+
+
+# ---------------------------------------------------------------------------------------
+# structured_default: JSON / array literals as backtick defaults (§10)
+
+@pytest.mark.parametrize("type_name,text", [
+    ("jsonb", "{}"), ("json", "[]"), ("JSONB", '{"a": {"b": [1, 2]}}'), ("json", " [1, 2] "),
+    ("text[]", "{}"), ("int[]", "[]"), ("int[][]", "{{1,2},{3,4}}"), ("varchar[]", '{"x y",z}'),
+    ("integer ARRAY", "{1,2}"), ("object", "{}"), ("key_t", '{"k": null}'),
+])
+def test_structured_default_accepted(type_name, text):
+    assert structured_default(type_name, text)
+
+
+@pytest.mark.parametrize("type_name,text", [
+    ("int", "{}"), ("varchar", "[]"), ("date", "{}"), ("boolean", "[true]"),  # scalar types: SQL
+    ("jsonb", "{a: 1}"), ("json", "{a,b}"),          # not JSON (an array literal needs an array)
+    ("jsonb", "[1, 2"), ("text[]", "{a,{b}"), ("jsonb", "now()"), ("jsonb", "'{}'::jsonb"),
+    ("jsonb", ""), ("text[]", "{'a}"),
+])
+def test_structured_default_rejected(type_name, text):
+    assert not structured_default(type_name, text)

@@ -48,7 +48,7 @@ async def test_edit_in_one_file_updates_a_closed_file(shop):
     async with lsp(shop) as h:
         h.open("gloves/gloves.dbmt")
         await h.settle()
-        assert h.client.diagnostics.get(h.uri("accessories/accessories.dbmt"), []) == []
+        assert list(h.client.diagnostics.get(h.uri("accessories/accessories.dbmt"), [])) == []
         h.replace_all("gloves/gloves.dbmt", gloves.replace("Table LedExt", "Table LedExtGone").replace(
             "%extension_enum AccessoryExtType.LedExt", ""))
         ds = await h.wait_diagnostics("accessories/accessories.dbmt", lambda ds: "DBMT301" in codes(ds))
@@ -99,7 +99,7 @@ async def test_severity_override_from_settings_applies_live(tmp_path):
         h.open("a.dbmt")
         await h.settle()
         await h.settle()
-        assert h.client.diagnostics.get(h.uri("a.dbmt"), []) == []
+        assert list(h.client.diagnostics.get(h.uri("a.dbmt"), [])) == []
         h.client.set_configuration({"dbmt": {"severity": {"DBMT601": "warning"}}})
         h.client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
         ds = await h.wait_diagnostics("a.dbmt", lambda ds: len(ds) == 1)

@@ -126,3 +126,20 @@ async def test_not_utf8_file_is_reported_at_its_place(tmp_path):
         (tmp_path / "bad.dbmt").write_bytes(b"Table t {\n  id int [pk]\n}\n// \xff\n")
         watched(h, ("bad.dbmt", types.FileChangeType.Changed))
         await h.wait_diagnostics("bad.dbmt", lambda ds: len(ds) == 1 and ds[0].range.start.line == 3)
+
+
+async def test_files_over_the_size_limit_are_reported_not_analysed(tmp_path):
+    big = "Table t {\n  id int [pk]\n  u int [ref: > nope.id]\n}\n" + "// padding\n" * 200
+    write(tmp_path, {"big_on_disk.dbmt": big, "small.dbmt": "Table s {\n  id int [pk]\n}\n"})
+    async with lsp(tmp_path, init_options={"dbmt": {"maxFileBytes": 1000}}) as h:
+        h.open("opened.dbmt", big)
+        await h.settle()
+        await h.settle()
+        said = " ".join(m.message for m in h.client.messages)
+        assert f"big_on_disk.dbmt is {len(big):,} bytes, over the live-analysis limit of 1,000 bytes" in said
+        assert "opened.dbmt" in said and "dbmt.maxFileBytes" in said
+        assert not h.client.diagnostics.get(h.uri("opened.dbmt"))
+        # Cut below the limit: analysed like any other file.
+        h.replace_all("opened.dbmt", big[:200])
+        ds = await h.wait_diagnostics("opened.dbmt", lambda ds: len(ds) > 0)
+        assert ds[0].code == "DBMT101"

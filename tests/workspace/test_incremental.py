@@ -135,7 +135,8 @@ def test_random_edits_match_a_fresh_load(tmp_path, seed):
     root = tmp_path / "shop"
     shutil.copytree(SHOP, root)
     from dbmt.workspace.config import find_root, load_config
-    config = load_config(*find_root(root))
+    found = find_root(root)
+    config = load_config(found.path, found.config_file)
     ws = Workspace.open(root, config=config)
     rnd = random.Random(seed)
     snippets = SNIPPETS
@@ -217,7 +218,8 @@ def test_random_character_edits_match_a_fresh_load(tmp_path, seed):
     root = tmp_path / "shop"
     shutil.copytree(SHOP, root)
     from dbmt.workspace.config import find_root, load_config
-    config = load_config(*find_root(root))
+    found = find_root(root)
+    config = load_config(found.path, found.config_file)
     ws = Workspace.open(root, config=config)
     rnd = random.Random(seed)
     pieces = SNIPPETS + ["}", "{", "'", "/*", "*/", "`", "[", "]", "(", ")", "\n", " ", "x", "😀", ".", ":", "%"]

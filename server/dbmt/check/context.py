@@ -47,7 +47,7 @@ class Ctx:
 
     # -- reporting ----------------------------------------------------------------------
     def report(self, code: str, message: str, start: int, end: int, related=(), data: dict | None = None) -> None:
-        severity = self.config.severity_of(code)
+        severity = self.config.severity_of(code, dbml=self.fm.is_dbml)
         if severity is None:
             return
         self.out.append(Diagnostic(code, severity, message, self.path, start, end,

@@ -16,7 +16,7 @@ The rules follow @dbml/parse's validators (`local_modules/*/validate.ts`) and bi
   schema-qualified TableGroup name, a table listed twice in one TableGroup, two Projects, a
   `~partial` injected twice, a settings list on a Ref header, two relationships in one Ref,
   composite endpoints of different sizes, a relationship whose two endpoints are the same
-  column(s) (including through a `~partial` injection);
+  column(s) (a table's own columns; in a TablePartial, a bare `ref: > own_column`);
 - a relationship defined twice with the same endpoints, inline or top-level, in either
   direction (DBMT105, with the other definitions as related information). As in DBML 10.2.0,
   relationships that a table receives through `~partial` injection do not count here.
@@ -270,36 +270,20 @@ def _table(ctx: Ctx, out: _Out, t: n.Table) -> None:
     # A table with marks may get its columns from them (`%events_for`, `%extension`): not ours.
     if not cols and t.name is not None and not t.marks and all(ctx.named("partial", i.text) is not None for i in t.injections):
         out("DBMT001", f"Table '{t.name.text}' must have at least one column", t.name.start, t.name.end)
-    # References whose two endpoints are one column: own columns, and injected ones.
-    for col in cols:
+    # References whose two endpoints are one column, among the table's own columns. As in
+    # @dbml/parse 10.2, a reference a column gets through `~partial` injection is not
+    # compared (the partial's own bare self-references are, above).
+    for col in t.columns:
         for s in col.settings:
             if s.key != "ref" or s.ref is None:
                 continue
             tg = s.ref.target
             if len(tg.columns) != 1 or tg.columns[0].text != col.name.text:
                 continue
-            injected = col.injected_from is not None
-            if tg.table is None:
-                if injected:
-                    continue  # resolved in the partial, reported there
-                same = True
-            else:
-                other = ctx.table(tg.table)
-                same = other is d
-            if not same:
+            if tg.table is not None and ctx.table(tg.table) is not d:
                 continue
-            msg = f"the two endpoints of this reference are the same column '{display(d.key)}.{col.name.text}'"
-            if not injected:
-                out("DBMT001", msg, s.start, s.end)
-                continue
-            p = ctx.named("partial", col.injected_from)
-            if p is not None and p.path == ctx.path:
-                out("DBMT001", msg + f" once TablePartial '{col.injected_from}' is injected into it", s.start, s.end)
-            else:
-                inj = next((i for i in t.injections if i.text == col.injected_from), None)
-                if inj is not None:
-                    out("DBMT001", msg + f" (from TablePartial '{col.injected_from}')", inj.start, inj.end,
-                        related=[(p.path, s.start, s.end, "the reference")] if p is not None else [])
+            out("DBMT001", f"the two endpoints of this reference are the same column '{display(d.key)}.{col.name.text}'",
+                s.start, s.end)
 
 
 def _ref(ctx: Ctx, out: _Out, r: n.Ref) -> None:

@@ -36,6 +36,7 @@ __all__ = [
     "default_fits",
     "default_range_problem",
     "integer_range",
+    "structured_default",
 ]
 
 DATE_FORMAT = "'YYYY-MM-DD[ HH:MM[:SS[.mmm]]]'"
@@ -364,6 +365,52 @@ def integer_range(type_name: str) -> tuple[int, int | None] | None:
 
 # ---------------------------------------------------------------------------------------
 # Defaults
+
+def _balanced_braces(text: str) -> bool:
+    depth = 0
+    quote = None
+    for ch in text:
+        if quote:
+            if ch == quote:
+                quote = None
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+            if depth < 0:
+                return False
+    return depth == 0 and quote is None
+
+
+def structured_default(type_name: str, text: str) -> bool:
+    """Whether a backtick `default:` is a JSON or array literal that real DBML schemas write for
+    structured columns — `{}`, `[]`, `{"a": {"b": [1, 2]}}`, PostgreSQL's `{a,b}` — rather than
+    an SQL expression (language brief §10: such idioms are not SQL syntax errors).
+
+    The column must be able to hold it: a json/jsonb column or an array (`text[]`, `int
+    ARRAY`) takes a JSON object or array; an array also takes PostgreSQL's `{…}` array literal;
+    a type dbmt does not know (`object`, `map`, a custom type) takes either. A column of a known
+    scalar type (`int`, `varchar`, `date`…) does not: there the text is read as SQL.
+    """
+    import json
+
+    t = text.strip()
+    if len(t) < 2 or (t[0], t[-1]) not in (("{", "}"), ("[", "]")):
+        return False
+    _base, is_array, _unsigned = _normalise_type(type_name)
+    cls = "array" if is_array else classify_type(type_name)
+    if cls not in ("json", "array", "unknown"):
+        return False
+    try:
+        value = json.loads(t)
+    except ValueError:
+        value = None
+    if isinstance(value, (dict, list)):
+        return True
+    # PostgreSQL's array literal: `{a,b}`, `{1,2}`, `{{1,2},{3,4}}`, `{"x y",z}`.
+    return cls in ("array", "unknown") and t[0] == "{" and _balanced_braces(t)
 
 _INT_RE = re.compile(r"[+-]?[0-9]+")
 _NUMBER_RE = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")

@@ -125,12 +125,16 @@ def duplicates(ctx: Ctx) -> None:
         if getattr(d.element, "generated_for", None) is not None:
             continue  # generated events tables: name clashes are DBMT501 (events rules)
         others = [o for o in ctx.lookup(d.kind, d.key) if o is not d]
-        if idx.no_use_files:
-            # A file without `use` lines sees every definition.
+        if idx.no_use_files and not ctx.fm.is_dbml:
+            # A .dbmt file without `use` lines sees every definition. (A definition in a .dbml
+            # file clashes only where DBML's own meaning sees both: DBML-accepted input never
+            # fails the check, §10.)
             others = [o for o in idx.defs[d.kind].get(d.key, []) if o is not d]
         else:
             extra = []
             for o in idx.defs[d.kind].get(d.key, []):
+                if ctx.fm.is_dbml and o.path in idx.no_use_files:
+                    continue  # that file's multi-team view is not DBML's meaning
                 if o is not d and o not in others:
                     ctx.depend(f"scope:{o.path}")
                     if d in idx.visible(o.path, d.kind, d.key):
@@ -181,6 +185,15 @@ def imports(ctx: Ctx) -> None:
                            u.path.start, u.path.end, data={"path": u.path.text})
             continue
         ctx.depend(f"exports:{imp.target}")
+        if imp.target not in ctx.index.files:
+            # Never claim a file lacks a name when its names are not known.
+            if imp.spec is None or imp.spec is u.specifiers[0]:
+                why = ctx.index.unreadable.get(imp.target)
+                shown = ctx.places([(imp.target, 0)]).removeprefix("in ")
+                ctx.report("DBMT111", f"'{u.path.text}' names {shown}, which " +
+                           (f"cannot be read ({why})" if why else "is not part of the loaded workspace"),
+                           u.path.start, u.path.end, data={"path": u.path.text})
+            continue
         if imp.kind is None:
             continue
         if not imported(imp, ctx.index.exports(imp.target)):

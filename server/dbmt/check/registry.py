@@ -60,6 +60,10 @@ CODES: dict[str, tuple[str, str]] = {
     "DBMT900": (INFORMATION, "analysis gave up within its time budget"),
 }
 
+# In .dbml files these are warnings by default: DBML does not check values against types, and
+# DBML-accepted input never fails the check (language brief §10). A configured severity wins.
+DBML_WARNINGS = frozenset({"DBMT601", "DBMT602", "DBMT603"})
+
 Rule = Callable[["object"], None]
 RULES: list[tuple[str, tuple[str, ...], Rule]] = []
 

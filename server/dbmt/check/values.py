@@ -20,9 +20,10 @@ import re
 from functools import lru_cache
 
 from ..syntax import nodes as n
+from ..workspace.index import qkey
 from .context import Ctx, display
 from .dbml import default_form_ok, takes_bare_variant
-from .literals import VALUE_KINDS, classify_type, default_fits, default_range_problem, integer_range
+from .literals import VALUE_KINDS, classify_type, default_fits, default_range_problem, integer_range, structured_default
 from .registry import rule
 from .sqlexpr import parse_sql_expression
 
@@ -68,7 +69,7 @@ def values(ctx: Ctx) -> None:
                     continue
                 if s.key == "default":
                     _check_default(ctx, col, v)
-                    if v.kind == "expression":
+                    if v.kind == "expression" and not (col.type is not None and structured_default(col.type.text, v.text)):
                         _check_sql(ctx, v, "default expression")
                 elif s.key == "check" and v.kind == "expression":
                     sql = _check_sql(ctx, v, "check expression")
@@ -91,9 +92,15 @@ def _enum_variants(ctx: Ctx, col: n.Column) -> tuple[object, list[str]] | None:
     t = col.type
     if t is None or t.array or t.args is not None:
         return None
-    d = ctx.enum(t.qname)
-    if d is None:
+    found = ctx.lookup("enum", qkey(t.qname))
+    if len(found) > 1:
+        # The name is defined more than once where this file sees it (DBMT105 says so): the
+        # column means its own file's enum if there is one; else which one is not known, and
+        # its default is not judged against an arbitrary one.
+        found = [d for d in found if d.path == ctx.path][:1]
+    if not found:
         return None
+    d = found[0]
     return d, [ev.name.text for ev in d.element.values]
 
 

@@ -297,8 +297,7 @@ class DbmtServer(LanguageServer):
         s = self.session
         before = set(s.all_files())
         folders = list(s.folders)
-        s.roots.clear()
-        s._nested_cache.clear()
+        s.forget_roots()
         for f in folders:
             s.add_folder(f)
         for p in s.docs:
@@ -408,9 +407,24 @@ class DbmtServer(LanguageServer):
             self.log_exception("applying edits", exc)
 
     # -- publishing --------------------------------------------------------------------------------------
+    def _tell_too_big(self) -> None:
+        for path, size in sorted(self.session.too_big.items()):
+            if (path, "big") in self._said:
+                continue
+            self._said.add((path, "big"))
+            limit = self.session.settings_for(self.session.root_for(path)).max_file_bytes
+            self.window_show_message(types.ShowMessageParams(type=types.MessageType.Warning, message=(
+                f"dbmt: {os.path.basename(path)} is {_size(size)}, over the live-analysis limit of "
+                f"{_size(limit)} (setting dbmt.maxFileBytes): it is not checked while you edit; "
+                f"run `dbmt-lsp --check {path}` instead")))
+        for key in [k for k in self._said if isinstance(k, tuple) and k[0] not in self.session.too_big]:
+            self._said.discard(key)
+
     def publish_pending(self) -> None:
         """Push what changed (open files with their version, closed files too); in pull mode,
         ask the client to pull again when another file's diagnostics changed."""
+        if self.session.too_big:
+            self._tell_too_big()
         paths = self.session.take_pending()
         changed_elsewhere = False
         for path in paths:
@@ -429,8 +443,8 @@ class DbmtServer(LanguageServer):
             rid = diag_feature.result_id(diags, version)
             if self._published.get(path) == rid:
                 continue
-            if not diags and path not in self._published:
-                continue  # nothing was shown, nothing to clear
+            if not diags and path not in self._published and version is None:
+                continue  # a closed file: nothing was shown, nothing to clear
             self._published[path] = rid
             self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
                 uri=self.ctx.uri_of(path), diagnostics=diags, version=version))
@@ -453,6 +467,14 @@ async def _drive(gen):
                 await asyncio.sleep(0)
     except StopIteration as stop:
         return stop.value
+
+
+def _size(n: int) -> str:
+    if n >= 1_000_000:
+        return f"{n / 1e6:.1f} MB"
+    if n >= 10_000:
+        return f"{n // 1000} KB"
+    return f"{n:,} bytes"
 
 
 def _alive(pid: int) -> bool:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..diagnostics import Diagnostic
 from ..workspace import Workspace
-from ..workspace.config import Config, ConfigError, load_config
+from ..workspace.config import Config, ConfigError, find_root, load_config
 from ..workspace.files import discover, included, read_source
 from .settings import Settings
 
@@ -34,22 +34,6 @@ class Document:
     version: int | None
     text: str
     language_id: str = "dbmt"
-
-
-def config_root(start: str) -> tuple[Path, Path | None] | None:
-    """The nearest folder at or above `start` holding dbmt.toml or a pyproject.toml with
-    [tool.dbmt], and that file; None when there is none."""
-    from ..workspace.config import find_root
-    root, source = find_root(Path(start))
-    return (root, source) if source is not None else None
-
-
-def vcs_root(start: str) -> Path | None:
-    d = Path(start).resolve()
-    for p in [d, *d.parents]:
-        if (p / ".git").exists():
-            return p
-    return None
 
 
 class Root:
@@ -76,24 +60,12 @@ class Session:
         self.docs: dict[str, Document] = {}
         self.dirty: set[str] = set()       # open documents whose text the engine has not seen
         self.pending: set[str] = set()     # files whose diagnostics were recomputed, not published
-        self._nested_cache: dict[str, str | None] = {}
+        self.too_big: dict[str, int] = {}   # files over settings.max_file_bytes: not analysed live (size)
+        self._roots_found: dict = {}
 
     # -- roots -----------------------------------------------------------------------------------
-    def root_path_for(self, path: str) -> tuple[Path, Path | None, str | None]:
-        """Where a file's workspace is rooted: the nearest config folder at or above it; else
-        the deepest client workspace folder holding it; else its repository (.git); else its
-        own folder."""
-        d = os.path.dirname(path)
-        found = config_root(d)
-        folder = self.folder_of(path)
-        if found is not None:
-            return found[0], found[1], folder
-        if folder is not None:
-            return Path(folder), None, folder
-        vr = vcs_root(d)
-        return (vr or Path(d)), None, None
-
     def folder_of(self, path: str) -> str | None:
+        """The deepest client workspace folder holding a path."""
         best = None
         for f in self.folders:
             if path == f or path.startswith(f.rstrip(os.sep) + os.sep):
@@ -101,40 +73,46 @@ class Session:
                     best = f
         return best
 
-    def root_for(self, path: str) -> Root:
-        for r in sorted(self.roots.values(), key=lambda r: -len(str(r.path))):
-            if r.contains(path) and self._nested_root(path) in (None, str(r.path)):
-                return r
-        rp, source, folder = self.root_path_for(path)
-        r = self.roots.get(str(rp))
+    def _found(self, start: str, folder: str | None):
+        """workspace.config.find_root (the CLI's rule) with the client's folder as the fallback,
+        kept per folder of the disk (many files share one)."""
+        key = (start, folder)
+        r = self._roots_found.get(key)
         if r is None:
-            r = self.roots[str(rp)] = Root(rp, source, folder)
+            r = self._roots_found[key] = find_root(Path(start), fallback=Path(folder) if folder else None)
         return r
 
-    def _nested_root(self, path: str) -> str | None:
-        d = os.path.dirname(path)
-        if d not in self._nested_cache:
-            found = config_root(d)
-            self._nested_cache[d] = str(found[0]) if found else None
-        return self._nested_cache[d]
+    def root_for(self, path: str) -> Root:
+        """The root a file belongs to (made, not yet indexed, when it is the first file of it)."""
+        folder = self.folder_of(path)
+        found = self._found(os.path.dirname(path), folder)
+        r = self.roots.get(str(found.path))
+        if r is None:
+            r = self.roots[str(found.path)] = Root(found.path, found.config_file, folder)
+        return r
 
     def add_folder(self, folder: str) -> Root:
         folder = os.path.realpath(folder)
         if folder not in self.folders:
             self.folders.append(folder)
-        self._nested_cache.clear()
-        found = config_root(folder)
-        rp, source = (found if found is not None else (Path(folder), None))
-        r = self.roots.get(str(rp))
+        self._roots_found.clear()
+        found = self._found(folder, folder)
+        r = self.roots.get(str(found.path))
         if r is None:
-            r = self.roots[str(rp)] = Root(rp, source, folder)
+            r = self.roots[str(found.path)] = Root(found.path, found.config_file, folder)
         return r
+
+    def forget_roots(self) -> None:
+        """Config files changed: roots are found again."""
+        self.roots.clear()
+        self._roots_found.clear()
 
     def remove_folder(self, folder: str) -> list[str]:
         """Forget a workspace folder; returns the files whose diagnostics must be cleared."""
         folder = os.path.realpath(folder)
         if folder in self.folders:
             self.folders.remove(folder)
+        self._roots_found.clear()
         gone = []
         for key, r in list(self.roots.items()):
             if r.folder == folder and not any(r.contains(p) for p in self.docs):
@@ -162,18 +140,34 @@ class Session:
         return self.settings_for(root).apply_to(cfg)
 
     def files_of(self, root: Root, config: Config) -> list[str]:
-        """The files a root indexes: its discovered files (minus folders that are roots of their
-        own) and the open documents it holds."""
+        """The files a root indexes: its discovered files (discovery leaves out folders that are
+        roots of their own) and the open documents it holds; files over the size limit are left
+        out (`too_big`)."""
         out = []
+        limit = self.settings_for(root).max_file_bytes
         for p in discover(root.path, config):
-            nested = self._nested_root(p)
-            if nested is not None and nested != str(root.path):
+            try:
+                size = os.path.getsize(p)
+            except OSError:
+                continue
+            if size > limit and p not in self.docs:
+                self.too_big[p] = size
                 continue
             out.append(p)
         for p in self.docs:
-            if p not in out and self.root_for(p) is root:
+            if p not in out and self.root_for(p) is root and p not in self.too_big:
                 out.append(p)
         return out
+
+    def fits(self, path: str, text: str) -> bool:
+        """Whether a document is small enough to analyse live; records it in `too_big` if not."""
+        limit = self.settings_for(self.root_for(path)).max_file_bytes
+        size = len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+        if size > limit:
+            self.too_big[path] = size
+            return False
+        self.too_big.pop(path, None)
+        return True
 
     def load(self, root: Root, progress=None) -> Workspace:
         """Index a root from disk (safe to run off the event loop: it touches nothing shared);
@@ -186,7 +180,7 @@ class Session:
         """Use a freshly loaded workspace: open documents override what it read from disk."""
         root.ws = ws
         for path, doc in self.docs.items():
-            if root.contains(path) and self.root_for(path) is root:
+            if root.contains(path) and self.root_for(path) is root and path not in self.too_big:
                 if ws.text_of(path) != doc.text:
                     ws.update_file(path, doc.text)
         self.dirty = {p for p in self.dirty if not root.contains(p)}
@@ -195,7 +189,8 @@ class Session:
     # -- documents --------------------------------------------------------------------------
     def open(self, doc: Document) -> None:
         self.docs[doc.path] = doc
-        self.dirty.add(doc.path)
+        if self.fits(doc.path, doc.text):
+            self.dirty.add(doc.path)
 
     def change(self, path: str, text: str, version: int | None) -> None:
         doc = self.docs.get(path)
@@ -203,7 +198,15 @@ class Session:
             return
         doc.text = text
         doc.version = version
-        self.dirty.add(path)
+        was_big = path in self.too_big
+        if self.fits(path, text):
+            self.dirty.add(path)
+        elif not was_big:
+            # It just grew past the limit: what the engine knows of it is stale, so forget it.
+            ws = self.root_for(path).ws
+            if ws is not None and path in ws.files:
+                self.pending |= ws.remove_file(path)
+                self.pending.add(path)
 
     def close(self, path: str) -> None:
         """The client closed a document: the file on disk is what counts again (or nothing,
@@ -227,8 +230,7 @@ class Session:
         """Whether a file on disk belongs to the root's files (not excluded by its config, not
         under a folder that is a root of its own)."""
         cfg = root.ws.config if root.ws is not None else Config(root=root.path)
-        nested = self._nested_root(path)
-        return included(root.path, cfg, path) and nested in (None, str(root.path))
+        return self.root_for(path) is root and included(root.path, cfg, path)
 
     def flush(self, paths=None) -> set[str]:
         """Give the engine the current text of dirty documents (all, or those in `paths`);
@@ -260,11 +262,21 @@ class Session:
         if ws is None:
             return set()
         if deleted or not os.path.isfile(path):
+            self.too_big.pop(path, None)
             out = ws.remove_file(path)
             out.add(path)
         else:
             if not self._indexed(root, path) and path not in ws.files:
                 return set()
+            try:
+                size = os.path.getsize(path)
+            except OSError:
+                return set()
+            if size > self.settings_for(root).max_file_bytes:
+                self.too_big[path] = size
+                out = ws.remove_file(path) if path in ws.files else set()
+                self.pending |= out
+                return out
             try:
                 text, problem = read_source(path)
             except OSError:

@@ -109,8 +109,7 @@ def _chunk_from(text: str, start: int, end: int, cp: ChunkParse, dangling: bool)
     for ctext, s, e in cp.comments:
         out.comments.append(nodes.Comment(ctext, start + s, start + e))
     interp = Interpreter(out, start)
-    for line in cp.lines:
-        interp.top(line)
+    interp.top_lines(cp.lines)
     return ChunkSyntax(start, end, out, dangling)
 
 

@@ -124,9 +124,24 @@ def iter_chunks(text: str, pos: int = 0, dangling: list[int] | None = None):
 
 
 def _next_nonblank(text: str, i: int) -> int:
+    """The next character that is neither blank nor in a comment (DBML allows comments between
+    an element's header and the `{` of its body). Each call scans a stretch the main scan then
+    passes over once more, so splitting stays linear."""
     n = len(text)
-    while i < n and text[i] in " \t\r\n\f":
-        i += 1
+    while i < n:
+        c = text[i]
+        if c in " \t\r\n\f":
+            i += 1
+        elif text.startswith("//", i):
+            j = text.find("\n", i)
+            i = n if j < 0 else j
+        elif text.startswith("/*", i):
+            j = text.find("*/", i + 2)
+            if j < 0:
+                return i  # never closed: not a body's brace
+            i = j + 2
+        else:
+            break
     return i
 
 

@@ -96,6 +96,14 @@ class Interpreter:
     def error_at(self, message: str, start: int, end: int) -> None:
         self.out.errors.append(n.SyntaxError_("DBMT001", message, start, end))
 
+    def glued_settings(self, prev, group, what: str) -> None:
+        """A settings list written right after the previous item, with no blank between: DBML
+        reads `x[…]` as one expression (an index into x), never as x and its settings, and
+        rejects the line. The settings are still read, to spare later rules a cascade."""
+        if prev.end == group.start:
+            self.error(f"a settings list must be separated from {what} by a space: DBML reads 'x[…]' as one "
+                       f"expression, not as x and its settings", group)
+
     # -- names and values --------------------------------------------------------------
     def name(self, tok) -> n.Name:
         base = self.base
@@ -285,6 +293,22 @@ class Interpreter:
                 mk.placement = "misplaced:" + where
 
     # -- top level -----------------------------------------------------------------------
+    def top_lines(self, lines: list) -> None:
+        """The top-level lines of a chunk. DBML lets every element open its body on the next
+        line (`Project shop` then `{` alone on a line; a chunk keeps the two together, see
+        blocks.iter_chunks): such a pair is one element line. Inside bodies DBML does not
+        (`indexes` then `{` is two bad lines there too)."""
+        i, count = 0, len(lines)
+        while i < count:
+            line = lines[i]
+            if (i + 1 < count and line.items and line.block is None
+                    and not lines[i + 1].items and lines[i + 1].block is not None):
+                nxt = lines[i + 1]
+                line = Line(line.items, nxt.block, nxt.after, line.start, nxt.end)
+                i += 1
+            self.top(line)
+            i += 1
+
     def top(self, line: Line) -> None:
         items = line.items
         if not items:
@@ -333,6 +357,8 @@ class Interpreter:
                 i += 1
         settings: list[n.Setting] = []
         if i < len(items) and isinstance(items[i], Group) and items[i].kind == "[":
+            if i > 1:
+                self.glued_settings(items[i - 1], items[i], f"the {element_word}'s name")
             settings = self.settings(items[i])
             i += 1
         if i < len(items) and not _tok(items[i], "COLON"):
@@ -402,6 +428,11 @@ class Interpreter:
             t.records.append(self.records(line, in_table=True))
             return
         if kind == "TILDE":
+            if t.kind == "partial":
+                # DBML injects partials into Tables only ("A column must have a type" there).
+                self.error("a TablePartial cannot inject another TablePartial: '~' works in a Table's body only",
+                           head, items[-1])
+                return
             if len(items) >= 2 and _tok(items[1], "NAME", "QNAME"):
                 t.injections.append(self.name(items[1]))
                 if len(items) > 2:
@@ -463,6 +494,7 @@ class Interpreter:
         settings: list[n.Setting] = []
         marks: list[n.Mark] = []
         if type(it) is Group and it.kind == "[":
+            self.glued_settings(items[i - 1], it, f"the type of column '{name.text}'")
             settings = self.settings(it)
             i += 1
         # DBML's old syntax: `id int PK unique`, settings without brackets.
@@ -513,6 +545,7 @@ class Interpreter:
             self.error(f"expected an index: a column, `expression` or (col1, col2), found {describe(first)}", first, items[-1])
             return
         if i < len(items) and isinstance(items[i], Group) and items[i].kind == "[":
+            self.glued_settings(items[i - 1], items[i], "the index")
             settings = self.settings(items[i])
             i += 1
         if i < len(items):
@@ -576,9 +609,16 @@ class Interpreter:
                 if not _tok(head, "NAME", "QNAME", "NUMBER"):
                     self.error(f"expected an enum value, found {describe(head)}", head, items[-1])
                     continue
+                if _tok(head, "NUMBER"):
+                    # DBML: "An enum field must be an identifier or a quoted identifier" (`2a`
+                    # is a name, `1` and `1.5` are numbers). Kept as a value, to spare the
+                    # lines that use it a second error.
+                    self.error(f"an enum value must be a name or a quoted name, not the number {head.value} "
+                               f"(quote it: \"{head.value}\")", head)
                 settings = []
                 j = 1
                 if j < len(items) and isinstance(items[j], Group) and items[j].kind == "[":
+                    self.glued_settings(head, items[j], "the enum value")
                     settings = self.settings(items[j])
                     j += 1
                 if j < len(items):
@@ -624,6 +664,8 @@ class Interpreter:
         rest = items[op_at + 1:]
         settings: list[n.Setting] = []
         if rest and isinstance(rest[-1], Group) and rest[-1].kind == "[":
+            if len(rest) > 1:
+                self.glued_settings(rest[-2], rest[-1], "the relationship's endpoint")
             settings = self.settings(rest[-1])
             rest = rest[:-1]
         right = self.endpoint(rest, items[op_at])

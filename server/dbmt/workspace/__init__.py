@@ -82,8 +82,8 @@ class Workspace:
         is told how far the load is (phases: parsing, checking)."""
         root = Path(root).resolve()
         if config is None:
-            croot, source = find_root(root)
-            config = load_config(croot, source)
+            found = find_root(root)
+            config = load_config(found.path, found.config_file)
         ws = cls(config.root, config)
         # Loading allocates millions of long-lived nodes: the cyclic GC would rescan them over
         # and over (measured: 3.8 s → 2.4 s for 2,000 tables without it). Collect after, then
@@ -94,10 +94,15 @@ class Workspace:
             sources = [(os.path.abspath(p), *read_source(p)) for p in (paths if paths is not None else discover(root, config))]
             if progress is not None:
                 progress("parsing", 0, len(sources))
-            parsed = parse_files([text for _, text, _ in sources])
-            for (path, text, problem), pf in zip(sources, parsed):
-                ws._load(path, text, problem, pf)
-            ws._resolve_all()
+            while sources:
+                parsed = parse_files([text for _, text, _ in sources])
+                for (path, text, problem), pf in zip(sources, parsed):
+                    ws._load(path, text, problem, pf)
+                ws._resolve_all()
+                # A `use` may name a file outside the root (or outside `paths`): load it too,
+                # and what it names in turn, so that what it exports is known.
+                sources = [(t, *ws._read_outside(t)) for t in ws._unloaded_targets()]
+                sources = [s for s in sources if s[1] is not None]
             ws.check_all(progress)
         finally:
             if was_enabled:
@@ -119,6 +124,25 @@ class Workspace:
 
     def _exists(self, p: str) -> bool:
         return p in self.files or os.path.isfile(p)
+
+    def _unloaded_targets(self) -> list[str]:
+        """Files that `use` lines name and the workspace has not loaded (nor failed to read)."""
+        out: dict[str, None] = {}
+        for st in self.files.values():
+            for imp in st.model.imports:
+                t = imp.target
+                if t is not None and t not in self.files and t not in self.index.unreadable:
+                    out[t] = None
+        return list(out)
+
+    def _read_outside(self, path: str):
+        """The text of a file a `use` names, or (None, None) when it cannot be read (the reason
+        is kept in `Index.unreadable`, for DBMT111 to say)."""
+        try:
+            return read_source(path)
+        except OSError as e:
+            self.index.unreadable[path] = e.strerror or str(e)
+            return None, None
 
     def _resolve_all(self) -> None:
         for st in self.files.values():
@@ -231,7 +255,13 @@ class Workspace:
                 if other.path != path and any(i.target is None for i in other.model.imports):
                     other.model.resolve_imports(self._exists)
                     changed.add(f"scope:{other.path}")
-        return self._recheck(changed, to_check)
+        touched = self._recheck(changed, to_check)
+        # A `use` line may now name a file outside what is loaded: load it (Workspace.open).
+        for t in self._unloaded_targets():
+            text, _problem = self._read_outside(t)
+            if text is not None:
+                touched |= self.update_file(t, text)
+        return touched
 
     def _relocate(self, path: str, kept: list[tuple[int, int, int]]) -> list[Unit]:
         """Move the places diagnostics have in `path` after a re-parse that kept the chunks

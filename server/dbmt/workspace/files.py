@@ -6,16 +6,19 @@ import fnmatch
 import os
 from pathlib import Path
 
-from .config import Config
+from .config import Config, is_separate_root
 
 SKIP_DIRS = {".git", "node_modules", ".venv", "__pycache__", ".dbmt-cache"}
 
 
 def discover(root: Path, config: Config) -> list[str]:
-    """Every *.dbmt / *.dbml file under root, minus .git, node_modules and `exclude` globs."""
+    """Every *.dbmt / *.dbml file under root, minus .git, node_modules, `exclude` globs and
+    folders that are workspaces of their own (a nested dbmt.toml, or a nested repository when
+    no config file chose this root: config.is_separate_root)."""
     out: list[str] = []
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
+        dirnames[:] = sorted(d for d in dirnames
+                             if d not in SKIP_DIRS and not is_separate_root(Path(dirpath) / d, config))
         for fn in sorted(filenames):
             if not (fn.endswith(".dbmt") or fn.endswith(".dbml")):
                 continue

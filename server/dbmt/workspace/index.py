@@ -243,6 +243,8 @@ class Index:
         self.files: dict[str, FileModel] = {}
         self.defs: dict[str, dict[str, list[Definition]]] = {k: {} for k in KINDS}
         self.no_use_files: set[str] = set()
+        # Files a `use` names that could not be read: path → reason (DBMT111 says so).
+        self.unreadable: dict[str, str] = {}
         self.aliases: dict[str, list[str]] = {}  # table alias → table keys (workspace-wide)
         self._scopes: dict[str, dict[tuple[str, str], list[Definition]]] = {}
         self._aliases: dict[tuple[str, str], set[str]] | None = None
@@ -261,7 +263,9 @@ class Index:
                 lst.sort(key=_def_order)
         for alias, key in fm.aliases.items():
             self.aliases.setdefault(alias, []).append(key)
-        if not fm.has_use:
+        if not fm.has_use and not fm.is_dbml:
+            # The multi-team default (§3): a .dbmt file without `use` lines sees every name.
+            # A .dbml file keeps DBML's meaning: without `use` it sees its own names only.
             self.no_use_files.add(fm.path)
         self._scopes.clear()
         self._aliases = None
@@ -309,7 +313,8 @@ class Index:
         return out
 
     def scope(self, path: str) -> dict[tuple[str, str], list[Definition]] | None:
-        """The names a file with `use` lines sees (None: the file sees the whole workspace)."""
+        """The names a file sees: its own and what its `use` lines import (None: a .dbmt file
+        without `use` lines, which sees the whole workspace)."""
         if path in self.no_use_files or path not in self.files:
             return None
         sc = self._scopes.get(path)

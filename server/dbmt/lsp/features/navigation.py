@@ -71,7 +71,8 @@ def references(ctx, params: types.ReferenceParams):
     seen = set()
     out = []
     for s in syms:
-        for p, o in nav.references(s, include_declaration=include):
+        found = yield from nav.iter_references(s, include_declaration=include)
+        for p, o in found:
             if (p, o.start) in seen:
                 continue
             seen.add((p, o.start))
