@@ -66,11 +66,23 @@ def official(expansions) -> dict:
     return run_node("dbml_export.mjs", [{"name": k, "text": v} for k, v in expansions.items()])
 
 
+# Inputs the two official tools disagree on: @dbml/parse (the compiler, whose verdict dbmt follows)
+# accepts them, @dbml/core's Database model refuses them, so their expansion is refused too. The
+# test checks that @dbml/core still refuses them for that reason (when it stops, drop the entry).
+CORE_REFUSES = {
+    "tests/fixtures/dbml/partial_ref_through_injection.dbml":
+        "Two endpoints are the same",  # a reference a column receives through ~partial points at itself
+}
+
+
 def test_every_error_free_workspace_is_accepted_and_exported(expansions, official):
     # The example, 15 fixture workspaces (single files and folders) and the generated one.
     assert len(expansions) >= 17, sorted(expansions)
-    bad = {k: v["errors"] for k, v in official.items() if not v["ok"]}
+    bad = {k: v["errors"] for k, v in official.items() if not v["ok"] and k not in CORE_REFUSES}
     assert not bad, bad
+    for k, why in CORE_REFUSES.items():
+        assert not official[k]["ok"] and any(why in e for e in official[k]["errors"]), (k, official[k])
+    official = {k: v for k, v in official.items() if k not in CORE_REFUSES}
     tables = 0
     for name, res in official.items():
         assert res["postgres"].strip(), name  # (MySQL has no enum types: enum-only files give none)

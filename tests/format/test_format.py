@@ -56,7 +56,7 @@ Table   core.users as U [headercolor:#fff,note:'people'] {
   %events_clone
 
   // an email
-  email   "character varying"[unique]
+  email   "character varying" [unique]
   team_id int [ref:>teams.id] %relation_source
   tags text[]
   indexes {
@@ -69,7 +69,7 @@ Enum Status { active [note:'on']
 }
 Ref: core.users.team_id>teams.id [delete:cascade]
 Table teams   {
-  id int[pk]
+  id int [pk]
   Note: '''
     multi
       line

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from . import actions, diagnostics, edits, navigation, status
+from . import actions, diagnostics, edits, formatting, navigation, status
 
 
 def register(server) -> None:
@@ -22,4 +22,8 @@ def register(server) -> None:
     r(types.TEXT_DOCUMENT_RENAME, edits.do_rename, types.RenameOptions(prepare_provider=True))
     r(types.TEXT_DOCUMENT_CODE_ACTION, actions.code_action, types.CodeActionOptions(code_action_kinds=[
         types.CodeActionKind.QuickFix, types.CodeActionKind.SourceOrganizeImports, actions.FIX_ALL]))
+    r(types.TEXT_DOCUMENT_FORMATTING, formatting.formatting)
+    r(types.TEXT_DOCUMENT_RANGE_FORMATTING, formatting.range_formatting)
+    r(types.TEXT_DOCUMENT_ON_TYPE_FORMATTING, formatting.on_type_formatting,
+      types.DocumentOnTypeFormattingOptions(first_trigger_character="}"))
     r("dbmt/status", status.status)
