@@ -43,6 +43,7 @@ CHROMIUM = "/usr/bin/chromium"
 WAIT = 60  # seconds: the bound of one UI wait (the machine may be busy); only a hang reaches it
 
 SEEDED = ("social/posting.dbmt", "[ref: > Users.id]", "[ref: > Users.idd]")
+DBML = ("legacy/legacy.dbml", "// A plain DBML file an older tool wrote.\nTable Legacy {\n  id int [pk]\n  level int [default: 'high']\n}\n")
 
 
 def _missing(message: str):
@@ -160,6 +161,9 @@ def session(tmp_path_factory):
     seeded = (ws / rel).read_text(encoding="utf-8")
     assert good in seeded
     (ws / rel).write_text(seeded.replace(good, bad, 1), encoding="utf-8")
+    # A plain DBML file beside them, with a warning (a default that does not fit its type).
+    (ws / DBML[0]).parent.mkdir()
+    (ws / DBML[0]).write_text(DBML[1], encoding="utf-8")
 
     port = _free_port()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -191,6 +195,7 @@ def session(tmp_path_factory):
         steps = {
             "problem": {"file": rel, "code": "DBMT102", "line": error_at[0], "col": error_at[1] + 1},
             "fix": {"find": bad, "replace": good},
+            "dbml": {"file": DBML[0], "code": "DBMT601"},
             "completion": {"file": "social/posting.dbmt", "line": robots_line[0], "col": robots_line[1]},
             "definition": {"file": "shoes/shoes.dbmt", "line": group_member[0], "col": group_member[1] + 1},
             "hover": {"file": "social/posting.dbmt", "line": users_ref[0], "col": users_ref[1] + 1},
@@ -235,8 +240,8 @@ def _step(session, name):
 
 def test_extension_starts_and_shows_the_workspace_in_the_status_bar(session):
     got = _step(session, "workbench")
-    # The server's own count of indexed files: the five files of the example workspace.
-    assert re.search(r"dbmt: 5 files", got["status"]), got
+    # The server's own count of indexed files: the example workspace's five and legacy.dbml.
+    assert re.search(r"dbmt: 6 files, 1 error\b", got["status"]), got
     assert not [n for n in session["notifications"] if "dbmt" in n], session["notifications"]
 
 
@@ -247,14 +252,26 @@ def test_problems_panel_lists_the_dbmt_diagnostic_with_its_code(session):
     assert "table 'Users' has no column 'idd'" in rows[0]
     assert any("posting.dbmt" in r["text"] for r in got["rows"]), got["rows"]
     assert re.search(r"\b1 error\b", got["status"]), got["status"]
+    # The .dbml file is served too (dbmt.dbml.enabled is on by default): its warning is listed.
+    assert any("DBMT601" in r["text"] and "'high'" in r["text"] for r in got["rows"]), got["rows"]
     # In the file, VS Code's hover at the squiggle shows the same diagnostic with its code.
     assert "has no column 'idd'" in got["hover"] and "DBMT102" in got["hover"], got["hover"]
 
 
 def test_an_edit_that_fixes_it_clears_it(session):
     got = _step(session, "fix")
-    assert not any("DBMT" in r["text"] for r in got["rows"]), got["rows"]
+    assert not any("DBMT102" in r["text"] for r in got["rows"]), got["rows"]
+    assert [r["text"] for r in got["rows"] if "DBMT" in r["text"]] == [
+        r["text"] for r in _step(session, "problems")["rows"] if "DBMT601" in r["text"]], got["rows"]
     assert "0 errors" in got["status"]
+
+
+def test_dbml_setting_off_leaves_dbml_files_alone(session):
+    got = _step(session, "dbml_off")
+    assert got["before"] == "true"
+    assert not any("DBMT601" in r["text"] or "legacy.dbml" in r["text"] for r in got["rows"]), got["rows"]
+    # The server came back (it restarted with the new setting) and still indexes every file.
+    assert re.search(r"dbmt: 6 files, 0 errors\b", got["status"]), got["status"]
 
 
 def test_completion_after_percent_offers_marks(session):

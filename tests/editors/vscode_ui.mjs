@@ -141,16 +141,23 @@ async function runCommand(title) {
   await page.keyboard.press("Enter");
 }
 
-/** Show the hover at the cursor (the command Ctrl+K Ctrl+I runs) and read it. */
+/** Show the hover at the cursor (the command Ctrl+K Ctrl+I runs) and read it. What it shows may
+ * arrive after the document opened (its diagnostics, the server's answer): ask again until it
+ * has content. */
 async function showHover(what) {
-  await runCommand("Show or Focus Hover");
+  let asked = 0;
   return until(what, async () => {
     const loc = page.locator(".monaco-hover:visible");
-    if (!(await loc.count())) {
-      return "";
+    const t = (await loc.count()) ? (await loc.first().innerText()).trim() : "";
+    if (t && !/^Loading/.test(t)) {
+      return t;
     }
-    const t = (await loc.first().innerText()).trim();
-    return t && !/^Loading/.test(t) ? t : "";
+    if (Date.now() - asked > 3000) {
+      await page.keyboard.press("Escape");
+      await runCommand("Show or Focus Hover");
+      asked = Date.now();
+    }
+    return "";
   });
 }
 
@@ -182,7 +189,7 @@ await step("workbench", async () => {
 const s = cfg.steps;
 if (result.errors.workbench) {
   // Nothing else can work; say so once instead of timing out in every step.
-  for (const name of ["problems", "fix", "definition", "hover", "tokens", "completion"]) {
+  for (const name of ["problems", "fix", "definition", "hover", "tokens", "dbml_off", "completion"]) {
     result.errors[name] = "not run: the workbench did not come up";
   }
   await browser.close();
@@ -235,12 +242,21 @@ await step("definition", async () => {
   await quickOpen(s.definition.file);
   await gotoLineCol(s.definition.line, s.definition.col);
   const before = await activeTab();
+  const beforeCursor = await cursor();
   await page.keyboard.press("F12");
   const tab = await until("another file to open", async () => {
     const t = await activeTab();
     return t && t !== before ? t : "";
   });
-  const pos = await until("the cursor position", async () => await cursor());
+  // The status bar follows the new editor a moment later: wait until it moved, then until two
+  // reads agree.
+  let last = "";
+  const pos = await until("the cursor position in the opened file", async () => {
+    const c = await cursor();
+    const settled = c && c !== beforeCursor && c === last;
+    last = c;
+    return settled ? c : "";
+  });
   return { from: before, tab, cursor: pos };
 });
 
@@ -274,6 +290,42 @@ await step("tokens", async () => {
     // keep the last text
   }
   return { text: latest };
+});
+
+await step("dbml_off", async () => {
+  // The setting through the Settings editor, as a user turns it off: dbmt then leaves .dbml
+  // files to another extension, and their diagnostics leave the Problems panel.
+  await page.keyboard.press("Escape");
+  await page.keyboard.press("Control+Comma");
+  // The Settings editor opens with its search box focused.
+  await page.locator(".settings-editor .settings-header").waitFor({ state: "visible" });
+  await sleep(500);
+  await page.keyboard.type("dbmt.dbml.enabled");
+  const box = page.locator('.settings-editor [role="checkbox"][aria-label="dbmt.dbml.enabled"]').first();
+  await box.waitFor({ state: "visible" });
+  const before = await box.getAttribute("aria-checked");
+  await box.click();
+  // The Settings editor writes the change a moment after the click; closing it at once can
+  // lose it. What counts is the effect, read below.
+  await sleep(2000);
+  // Close the Settings editor (a modal over the workbench in this VS Code).
+  await until("the Settings editor to close", async () => {
+    if (!(await page.locator(".settings-editor:visible").count())) {
+      return true;
+    }
+    await page.keyboard.press("Escape");
+    return false;
+  });
+  await page.keyboard.press("Control+Shift+M");
+  const rows = await until(`the ${s.dbml.code} row to leave the Problems panel`, async () => {
+    const r = await problemRows();
+    return r.some((x) => x.text.includes(s.dbml.code)) ? null : { r };
+  });
+  const status = await until("the restarted server's status", async () => {
+    const t = await dbmtStatus();
+    return /\d+ files?/.test(t) ? t : "";
+  });
+  return { before, rows: rows.r, status };
 });
 
 await step("completion", async () => {

@@ -53,7 +53,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   if (sub) {
     context.subscriptions.push(sub);
   }
-  await start();
+  starting = start();
+  await starting;
 }
 
 export async function deactivate(): Promise<void> {
@@ -124,8 +125,12 @@ async function start(): Promise<void> {
         next(token, params);
       },
       handleDiagnostics: (uri, diagnostics, next) => next(uri, served(uri) ? diagnostics : []),
-      provideWorkspaceDiagnostics: (resultIds, token, reporter, next) =>
-        next(resultIds, token, (chunk) => reporter(chunk && { items: chunk.items.filter((i) => served(i.uri)) })),
+      provideWorkspaceDiagnostics: async (resultIds, token, reporter, next) => {
+        const report = await next(resultIds, token, (chunk) =>
+          reporter(chunk && { items: chunk.items.filter((i) => served(i.uri)) }),
+        );
+        return report && { items: report.items.filter((i) => served(i.uri)) };
+      },
     },
   };
   const c = new LanguageClient("dbmt", "dbmt", serverOptions, clientOptions);
