@@ -6,7 +6,7 @@ from __future__ import annotations
 from lsprotocol import types
 
 from . import (actions, completion, diagnostics, edits, folding, formatting, hints, hover, lens, links, navigation,
-               symbols, tokens)
+               status, symbols, tokens)
 
 
 def register(server) -> None:
@@ -43,3 +43,4 @@ def register(server) -> None:
     r(types.TEXT_DOCUMENT_CODE_LENS, lens.code_lens, types.CodeLensOptions(resolve_provider=True))
     r(types.CODE_LENS_RESOLVE, lens.resolve)
     r(types.TEXT_DOCUMENT_DOCUMENT_LINK, links.document_link, types.DocumentLinkOptions(resolve_provider=False))
+    r("dbmt/status", status.status)
