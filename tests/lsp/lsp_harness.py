@@ -143,6 +143,15 @@ async def lsp(root: Path, capabilities: types.ClientCapabilities | None = None, 
         return original(params)
 
     fm.features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = publish
+    # Count the refresh requests a real client answers (VS Code re-requests what it shows).
+    client.refreshes = {}
+    for method in (types.WORKSPACE_CODE_LENS_REFRESH, types.WORKSPACE_INLAY_HINT_REFRESH,
+                   types.WORKSPACE_SEMANTIC_TOKENS_REFRESH):
+        def refresh(params, method=method):
+            client.refreshes[method] = client.refreshes.get(method, 0) + 1
+            return None
+
+        client.feature(method)(refresh)
     if configuration is not None:
         client._configuration = configuration
     server_env = dict(os.environ)

@@ -124,3 +124,46 @@ async def test_document_links_for_use_paths(tmp_path):
     async with lsp(tmp_path, caps("neovim")) as h:  # no tooltip support announced
         got = await h.request(h.client.text_document_document_link_async(types.DocumentLinkParams(text_document=h.doc("app.dbmt"))))
         assert [l.tooltip for l in got] == [None, None]
+
+
+def at_version(h, rel="social/posting.dbmt"):
+    u = h.uri(rel)
+    return h.client.diagnostic_versions.get(u) == h.versions[u]
+
+
+async def test_views_of_other_files_are_refreshed_when_names_change(shop):
+    """Code lens counts, inlay hints and tokens of one file show names of others: a client that
+    takes workspace/*/refresh is asked to request them again after a name is used elsewhere,
+    and not after an edit that changes no name (a comment)."""
+    lens, hints, tokens = (types.WORKSPACE_CODE_LENS_REFRESH, types.WORKSPACE_INLAY_HINT_REFRESH,
+                           types.WORKSPACE_SEMANTIC_TOKENS_REFRESH)
+    c = push_caps()  # as VS Code 1.139 announces them (the captured capabilities predate inlay hints)
+    c.workspace.code_lens = types.CodeLensWorkspaceClientCapabilities(refresh_support=True)
+    c.workspace.inlay_hint = types.InlayHintWorkspaceClientCapabilities(refresh_support=True)
+    c.workspace.semantic_tokens = types.SemanticTokensWorkspaceClientCapabilities(refresh_support=True)
+    async with lsp(shop, c) as h:
+        h.open("shoes/shoes.dbmt")
+        text = h.path("social/posting.dbmt").read_text()
+        h.open("social/posting.dbmt", text)
+        await h.wait_diagnostics("social/posting.dbmt", lambda ds: ds == [])
+        await h.settle()
+        assert h.client.refreshes == {}
+        h.replace_all("social/posting.dbmt", text + "\n// a comment changes no name\n")
+        await h.wait_diagnostics("social/posting.dbmt", lambda ds: ds == [] and at_version(h))
+        await h.settle()
+        assert h.client.refreshes == {}
+        h.replace_all("social/posting.dbmt", text + "\nTable Likes {\n  post_id key_t [ref: > Posts.id]\n}\n")
+        await h.wait_diagnostics("social/posting.dbmt", lambda ds: at_version(h))
+        await h.settle()
+        assert h.client.refreshes == {lens: 1, hints: 1, tokens: 1}
+
+    # A client that does not announce refresh support is not asked.
+    c = push_caps()
+    c.workspace.code_lens = c.workspace.inlay_hint = c.workspace.semantic_tokens = None
+    async with lsp(shop, c) as h:
+        h.open("social/posting.dbmt", text)
+        await h.wait_diagnostics("social/posting.dbmt", lambda ds: ds == [])
+        h.replace_all("social/posting.dbmt", text + "\nTable Likes2 {\n  id key_t\n}\n")
+        await h.wait_diagnostics("social/posting.dbmt", lambda ds: at_version(h))
+        await h.settle()
+        assert h.client.refreshes == {}

@@ -72,6 +72,7 @@ class DbmtServer(LanguageServer):
         self._indexing: dict[str, asyncio.Future] = {}
         self._published: dict[str, str] = {}   # path → result id of what was last pushed
         self._pulled: dict[str, str] = {}       # path → result id last computed in pull mode
+        self._names_seen: tuple = ()             # the roots' names generations last refreshed for
         self._said: set[str] = set()           # settings problems already shown
         self.pull = False
         self._configured = False  # settings known: indexing may start
@@ -464,10 +465,33 @@ class DbmtServer(LanguageServer):
             self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
                 uri=self.ctx.uri_of(path), diagnostics=diags, version=version))
         if self.pull and changed_elsewhere:
-            try:
-                self.workspace_diagnostic_refresh(None)
-            except Exception as exc:
-                self.log(f"workspace/diagnostic/refresh failed: {exc}", types.MessageType.Warning)
+            self._refresh("workspace/diagnostic/refresh", self.workspace_diagnostic_refresh)
+        self._refresh_views()
+
+    def _refresh_views(self) -> None:
+        """What an open document shows of other files (code lens reference counts, the
+        generated columns of an extension, a token's kind) changes when a name is defined,
+        used or removed anywhere: ask clients that take it to request those again."""
+        seen = tuple(sorted((p, r.ws.names_generation) for p, r in self.session.roots.items() if r.ws is not None))
+        if seen == self._names_seen:
+            return
+        first = not self._names_seen
+        self._names_seen = seen
+        if first or not self.session.docs:
+            return  # the first index: clients ask for what they show once they have it
+        c = self.ctx.client
+        if c.code_lens_refresh:
+            self._refresh("workspace/codeLens/refresh", self.workspace_code_lens_refresh)
+        if c.inlay_hint_refresh:
+            self._refresh("workspace/inlayHint/refresh", self.workspace_inlay_hint_refresh)
+        if c.semantic_tokens_refresh:
+            self._refresh("workspace/semanticTokens/refresh", self.workspace_semantic_tokens_refresh)
+
+    def _refresh(self, method: str, send) -> None:
+        try:
+            send(None)
+        except Exception as exc:
+            self.log(f"{method} failed: {exc}", types.MessageType.Warning)
 
 
 async def _drive(gen):

@@ -70,6 +70,9 @@ class Workspace:
         self.dependents: dict[str, set[str]] = {}
         self.run_cache: dict = {}
         self.generation = 0  # counts changes: answers computed for one state are kept per generation
+        # counts changes other files can see (a name defined or used, a use line): what one file
+        # shows of the others (reference counts, generated columns) may have changed
+        self.names_generation = 0
         self._navigator = None
         from ..check.facts import FactStore
         self.facts = FactStore()  # workspace-wide facts, kept across check runs
@@ -158,6 +161,7 @@ class Workspace:
             self._assign_units(st)
             self._check_units(st.units.values())
         self.generation += 1
+        self.names_generation += 1
 
     def _assign_units(self, st: FileState, reuse: dict[int, Unit] | None = None) -> list[Unit]:
         """One unit per chunk of the file (taken over from `reuse` when its chunk was kept by
@@ -247,6 +251,8 @@ class Workspace:
         changed = {k for k in set(old_sigs) | set(fm.signatures) if old_sigs.get(k) != fm.signatures.get(k)}
         if old_has_use != fm.has_use:
             changed.add("nouse:*")
+        if changed:
+            self.names_generation += 1
         if f"uses:{path}" in changed:
             changed.add(f"scope:{path}")
         if old is None:
@@ -313,6 +319,7 @@ class Workspace:
         if old is None:
             return set()
         self.generation += 1
+        self.names_generation += 1
         self.index.remove(path)
         self.facts.forget(path)
         self._forget_units(old.units.values())
