@@ -143,3 +143,34 @@ async def test_files_over_the_size_limit_are_reported_not_analysed(tmp_path):
         h.replace_all("opened.dbmt", big[:200])
         ds = await h.wait_diagnostics("opened.dbmt", lambda ds: len(ds) > 0)
         assert ds[0].code == "DBMT101"
+
+
+async def test_the_server_watches_files_itself_for_a_client_that_cannot(tmp_path):
+    """A client without dynamic registration of watched files (Neovim on Linux): files created,
+    changed and deleted on disk still reach the index, through the server's own watcher."""
+    import asyncio
+
+    from lsp_harness import push_caps
+
+    c = push_caps()
+    c.workspace.did_change_watched_files = types.DidChangeWatchedFilesClientCapabilities(dynamic_registration=False)
+    write(tmp_path, {"b.dbmt": "Table posts {\n  id int [pk]\n  u int [ref: > users.id]\n}\n"})
+
+    async def until_seen(change, predicate):
+        # The watcher starts in the background: repeat the change on disk until the index
+        # has it (each repetition is an event of its own; only a hang reaches the bound).
+        for _ in range(120):
+            change()
+            try:
+                return await h.wait_diagnostics("b.dbmt", predicate, timeout=1.0)
+            except asyncio.TimeoutError:
+                continue
+        raise AssertionError("the server never saw the change on disk")
+
+    async with lsp(tmp_path, c) as h:
+        await h.wait_diagnostics("b.dbmt", lambda ds: [d.code for d in ds] == ["DBMT101"])
+        await until_seen(lambda: write(tmp_path, {"a.dbmt": "Table users {\n  id int [pk]\n}\n"}), lambda ds: ds == [])
+        ds = await until_seen(lambda: write(tmp_path, {"a.dbmt": "Table user {\n  id int [pk]\n}\n"}), lambda ds: len(ds) == 1)
+        assert "did you mean 'user'" in ds[0].message
+        await until_seen(lambda: (tmp_path / "a.dbmt").unlink(missing_ok=True),
+                         lambda ds: len(ds) == 1 and "did you mean" not in ds[0].message)

@@ -26,6 +26,7 @@ from .context import Capabilities, Context
 from .features import diagnostics as diag_feature
 from .session import Document, Session, is_schema_file
 from .settings import Settings
+from .watch import RootWatcher
 
 log = logging.getLogger("dbmt.lsp")
 
@@ -73,6 +74,7 @@ class DbmtServer(LanguageServer):
         self._published: dict[str, str] = {}   # path → result id of what was last pushed
         self._pulled: dict[str, str] = {}       # path → result id last computed in pull mode
         self._names_seen: tuple = ()             # the roots' names generations last refreshed for
+        self._own_watcher: RootWatcher | None = None  # for clients that cannot watch files
         self._said: set[str] = set()           # settings problems already shown
         self.pull = False
         self._configured = False  # settings known: indexing may start
@@ -187,8 +189,18 @@ class DbmtServer(LanguageServer):
                     id="dbmt-watched-files", method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
                     register_options=types.DidChangeWatchedFilesRegistrationOptions(watchers=[
                         types.FileSystemWatcher(glob_pattern=g) for g in WATCH_GLOBS]))]))
+                return
             except Exception as exc:
                 self.log(f"could not register file watchers: {exc}", types.MessageType.Warning)
+        # The client cannot watch files for us: watch the roots ourselves (lsp/watch.py).
+        loop = asyncio.get_running_loop()
+        self._own_watcher = RootWatcher(lambda events: loop.call_soon_threadsafe(self.disk_events, events))
+        self.log("the client does not watch files for the server: watching the workspace itself")
+        self._watch_roots()
+
+    def _watch_roots(self) -> None:
+        if self._own_watcher is not None:
+            self._own_watcher.watch(str(r.path) for r in self.session.roots.values())
 
     def watch_parent(self, pid: int) -> None:
         """Exit when the editor that started us is gone (LSP's processId)."""
@@ -295,6 +307,7 @@ class DbmtServer(LanguageServer):
         try:
             ws = await loop.run_in_executor(None, lambda: Workspace.open(root.path, config=config, paths=files, progress=progress))
             self.session.install(root, ws)
+            self._watch_roots()
             n_err = sum(1 for ds in ws.all_diagnostics().values() for d in ds if d.severity == "error")
             self.log(f"indexed {len(ws.files)} files under {root.path} ({n_err} errors)")
             if token is not None:
@@ -369,9 +382,13 @@ class DbmtServer(LanguageServer):
         self.publish_pending()
 
     def did_change_watched_files(self, params: types.DidChangeWatchedFilesParams) -> None:
+        self.disk_events([(self.ctx.path_of(ev.uri), ev.type == types.FileChangeType.Deleted) for ev in params.changes])
+
+    def disk_events(self, events: list[tuple[str, bool]]) -> None:
+        """Files created, changed or deleted on disk ((path, deleted)), as the client's watchers
+        or the server's own report them."""
         config_changed = False
-        for ev in params.changes:
-            path = self.ctx.path_of(ev.uri)
+        for path, deleted in events:
             name = os.path.basename(path)
             if name in ("dbmt.toml", "pyproject.toml"):
                 config_changed = True
@@ -381,7 +398,7 @@ class DbmtServer(LanguageServer):
             root = self.session.root_for(path)
             if root.ws is None:
                 continue
-            self.session.disk_changed(path, ev.type == types.FileChangeType.Deleted)
+            self.session.disk_changed(path, deleted)
         if config_changed:
             asyncio.ensure_future(self.reindex_all())
         else:
@@ -391,6 +408,7 @@ class DbmtServer(LanguageServer):
         for f in params.event.removed or []:
             for p in self.session.remove_folder(self.ctx.path_of(f.uri)):
                 self.session.pending.add(p)
+        self._watch_roots()
         for f in params.event.added or []:
             self.index(self.session.add_folder(self.ctx.path_of(f.uri)))
         self.publish_pending()
