@@ -238,6 +238,16 @@ def test_edit_in_one_file_updates_another_open_file(mode_run):
     assert all(re.fullmatch(expected_namespace(mode_run), d["namespace"]) for d in got["broken"])
 
 
+def test_a_closed_file_changed_on_disk_reaches_the_server(shipped):
+    got = data(shipped, "disk_change")
+    if sys.platform.startswith("linux"):
+        # Neovim 0.11 on Linux announces no dynamic watchers: the server watched by itself.
+        assert got["dynamic_watchers"] is False
+    shoes = text_of("shoes/shoes.dbmt")
+    use = byte_pos(shoes, "{ enum AccessoryExtType }", len("{ enum "))
+    assert ("DBMT111", use[0], use[1]) in [(d["code"], d["lnum"], d["col"]) for d in got["broken"]]
+
+
 def test_dbml_file_gets_its_filetype_and_the_server(shipped):
     got = data(shipped, "dbml")
     assert got["filetype"] == "dbml" and got["syntax"] == "dbml"

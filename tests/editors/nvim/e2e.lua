@@ -271,6 +271,47 @@ local function run()
     return
   end
 
+  step('disk_change', function()
+    -- A closed file changed on disk (a pull, a checkout): Neovim on Linux announces no dynamic
+    -- file watchers, so the server watches the workspace itself. Renaming the enum in
+    -- accessories.dbmt on disk breaks shoes.dbmt's import; restoring the file clears it.
+    vim.cmd('silent! only')
+    shoes = open('shoes/shoes.dbmt')
+    local client = client_of(shoes)
+    local wf = vim.tbl_get(client.capabilities, 'workspace', 'didChangeWatchedFiles', 'dynamicRegistration')
+    local file = path('accessories/accessories.dbmt')
+    local original = table.concat(vim.fn.readfile(file, 'b'), '\n')
+    local renamed = original:gsub('Enum AccessoryExtType {', 'Enum AccessoryExtTipe {', 1)
+    local function write(text)
+      local f = assert(io.open(file, 'wb'))
+      f:write(text)
+      f:close()
+    end
+    -- The server's watcher starts in the background: write again until it is seen (each write
+    -- is an event of its own).
+    local function until_seen(text, what, cond)
+      local tries = 0
+      wait_for(what, function()
+        if tries % 25 == 0 then
+          write(text)
+        end
+        tries = tries + 1
+        return cond()
+      end)
+    end
+    local ok, err = pcall(until_seen, renamed, 'DBMT111 in shoes.dbmt after accessories.dbmt changed on disk', function()
+      return has_code(shoes, 'DBMT111')
+    end)
+    local broken = diagnostics(shoes)
+    until_seen(original, 'shoes.dbmt to clear after accessories.dbmt is restored on disk', function()
+      return #vim.diagnostic.get(shoes) == 0
+    end)
+    if not ok then
+      error(err, 0)
+    end
+    return { dynamic_watchers = wf == true, broken = broken }
+  end)
+
   step('dbml', function()
     -- A .dbml file: its own filetype and syntax (no marks), the same server, DBML's rules.
     vim.cmd('silent! only')
