@@ -103,6 +103,14 @@ class Hover:
     def where(self, doc: Doc, path: str, offset: int) -> None:
         doc.para(f"Defined in {self.place(path, offset)}")
 
+    def note_and_where(self, doc: Doc, el, d) -> None:
+        """The element's note (its `note:` setting, else its first Note block), then where `d`
+        is defined."""
+        note = _note(el.settings) or (el.notes[0].text if el.notes else None)
+        if note:
+            doc.para(short(note))
+        self.where(doc, d.path, d.name_node.start)
+
     # -- per kind --------------------------------------------------------------------------------
     def table(self, d) -> Doc:
         nav = self.nav
@@ -136,10 +144,7 @@ class Hover:
                         f"{code(display(t.key))} ({self.place(t.path, t.name_node.start)})" for t in et.for_tables))
             return doc
         self.table_facts(doc, d)
-        note = _note(el.settings) or (el.notes[0].text if el.notes else None)
-        if note:
-            doc.para(short(note))
-        self.where(doc, d.path, d.name_node.start)
+        self.note_and_where(doc, el, d)
         return doc
 
     def origin(self, d, c: n.Column) -> str:
@@ -225,10 +230,7 @@ class Hover:
             sup = nav.supporters(e)
             if sup:
                 doc.para("Supported by: " + ", ".join(f"{code(display(t.key))} ({self.place(t.path, mk.start)})" for t, mk in sup))
-        note = _note(el.settings) or (el.notes[0].text if el.notes else None)
-        if note:
-            doc.para(short(note))
-        self.where(doc, e.path, e.name_node.start)
+        self.note_and_where(doc, el, e)
         return doc
 
     def variant(self, sym) -> Doc:
@@ -301,10 +303,7 @@ class Hover:
         ga = nav.group_access(g)
         if ga is not None:
             doc.para(f"Access: **{ga[0]}**")
-        note = _note(el.settings) or (el.notes[0].text if el.notes else None)
-        if note:
-            doc.para(short(note))
-        self.where(doc, g.path, g.name_node.start)
+        self.note_and_where(doc, el, g)
         return doc
 
     def partial(self, p) -> Doc:
