@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import difflib
-
 from ..diagnostics import Diagnostic, Related
+from ..suggest import close_matches
 from ..syntax import nodes as n
 from ..workspace.index import Definition, FileModel, Index, qkey, table_key
 
@@ -123,7 +122,7 @@ class Ctx:
                 names = self.index.visible_names(self.path, kind)
                 shown = self.cache[("suggest-names", view, kind)] = [k[7:] if k.startswith("public.") else k for k in names]
             w = wanted[7:] if wanted.startswith("public.") else wanted
-            close = difflib.get_close_matches(w, shown, n=1, cutoff=0.6)
+            close = close_matches(w, shown, n=1, cutoff=0.6)
             got = self.cache[key] = f" (did you mean '{close[0]}'?)" if close else ""
         return got
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from ..suggest import close_matches
 from ..syntax import nodes as n
 from ..workspace.index import Definition
 from .context import COLUMN_PROVIDERS, Ctx, _key_of_text, display
@@ -356,8 +357,7 @@ def extension_validate(ctx: Ctx) -> None:
         for mk in marks:
             for a in mk.args:
                 if a.text not in TRIGGERS:
-                    import difflib
-                    close = difflib.get_close_matches(a.text, TRIGGERS, n=1, cutoff=0.6)
+                    close = close_matches(a.text, TRIGGERS, n=1, cutoff=0.6)
                     hint = f" (did you mean '{close[0]}'?)" if close else ""
                     ctx.report("DBMT313", f"unknown %extension_validate trigger '{a.text}' (expected init, write or read){hint}",
                                a.start, a.end, data={"trigger": a.text, "suggestion": close[0] if close else None})

@@ -3,9 +3,9 @@ DBMT110), and the names its arguments refer to (DBMT103/104 for enums and varian
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 
+from ..suggest import close_matches
 from ..syntax import nodes as n
 from .context import Ctx
 from .registry import rule
@@ -71,7 +71,7 @@ def mark_shapes(ctx: Ctx) -> None:
             continue
         spec = MARKS.get(mk.name)
         if spec is None:
-            close = difflib.get_close_matches(mk.name, list(MARKS), n=1, cutoff=0.6)
+            close = close_matches(mk.name, list(MARKS), n=1, cutoff=0.6)
             hint = f" (did you mean '%{close[0]}'?)" if close else ""
             ctx.report("DBMT106", f"unknown mark '%{mk.name}'{hint}", *span,
                        data={"mark": mk.name, "suggestion": close[0] if close else None})
@@ -141,7 +141,7 @@ def mark_references(ctx: Ctx) -> None:
                     ctx.report("DBMT103", f"unknown enum '{enum_text}'{ctx.suggest('enum', enum_text)}",
                                a.start, a.start + len(enum_text), data={"name": enum_text, "kind": "enum"})
                 elif not ctx.has_variant(e.element, variant):
-                    close = difflib.get_close_matches(variant, [v.name.text for v in e.element.values], n=1, cutoff=0.6)
+                    close = close_matches(variant, [v.name.text for v in e.element.values], n=1, cutoff=0.6)
                     hint = f" (did you mean '{close[0]}'?)" if close else ""
                     ctx.report("DBMT104", f"enum '{enum_text}' has no variant '{variant}'{hint}",
                                a.start + len(enum_text) + 1, a.end,
@@ -159,7 +159,7 @@ def mark_references(ctx: Ctx) -> None:
                     continue
                 for a in mk.args:
                     if a.kind == "identifier" and a.text != ALL_EXTS and a.text not in names:
-                        close = difflib.get_close_matches(a.text, sorted(names), n=1, cutoff=0.6)
+                        close = close_matches(a.text, sorted(names), n=1, cutoff=0.6)
                         hint = f" (did you mean '{close[0]}'?)" if close else ""
                         ctx.report("DBMT104", f"enum '{el.name.text if el.name else ''}' has no variant '{a.text}'{hint}",
                                    a.start, a.end, data={"enum": el.name.text if el.name else "", "variant": a.text})

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 
+from ..suggest import close_matches
 from ..syntax import nodes as n
 from ..workspace.index import imported, qkey
 from .context import COLUMN_PROVIDERS, Ctx, display
@@ -58,8 +59,7 @@ def check_endpoint(ctx: Ctx, ep: n.Endpoint, own_table=None):
         c = ctx.column(d, cname.text)
         if c is None:
             names = [c.name.text for c in ctx.columns(d)]
-            import difflib
-            close = difflib.get_close_matches(cname.text, names, n=1, cutoff=0.6)
+            close = close_matches(cname.text, names, n=1, cutoff=0.6)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             ctx.report("DBMT102", f"table '{display(d.key)}' has no column '{cname.text}'{hint}",
                        cname.start, cname.end, related=[(d.path, d.name_node.start, d.name_node.end, f"table '{display(d.key)}' is defined here")],

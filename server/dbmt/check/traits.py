@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from ..suggest import close_matches
 from ..workspace.index import Definition, qkey
 from .context import Ctx, display
 from .facts import refresh
@@ -108,8 +109,7 @@ def traits(ctx: Ctx) -> None:
         for mk in valid_marks(el, "access"):
             a = mk.args[0]
             if a.text not in STRICTNESS:
-                import difflib
-                close = difflib.get_close_matches(a.text, ACCESS_LEVELS, n=1, cutoff=0.6)
+                close = close_matches(a.text, ACCESS_LEVELS, n=1, cutoff=0.6)
                 hint = f" (did you mean '{close[0]}'?)" if close else ""
                 ctx.report("DBMT404", f"unknown access level '{a.text}'{hint}: expected one of {', '.join(ACCESS_LEVELS)}",
                            a.start, a.end, data={"level": a.text, "suggestion": close[0] if close else None})

@@ -15,10 +15,10 @@ the expression is the file offset `value.start + 1 + i`.
 
 from __future__ import annotations
 
-import difflib
 import re
 from functools import lru_cache
 
+from ..suggest import close_matches
 from ..syntax import nodes as n
 from ..workspace.index import qkey
 from .context import Ctx, display
@@ -162,7 +162,7 @@ def _check_names(ctx: Ctx, el: n.Table, v: n.Value, sql, known_columns) -> None:
         if found is not None and (not quoted or name in found):
             continue
         all_names = sorted({x for xs in cols.values() for x in xs})
-        close = difflib.get_close_matches(name, all_names, n=1, cutoff=0.6)
+        close = close_matches(name, all_names, n=1, cutoff=0.6)
         if not close and not quoted:
             close = [x for x in all_names if x.lower() == name.lower()][:1]
         hint = f" (did you mean '{close[0]}'?)" if close else ""

@@ -3,13 +3,13 @@ source actions `source.fixAll.dbmt` and `source.organizeImports`."""
 
 from __future__ import annotations
 
-import difflib
 from collections import Counter
 
 from lsprotocol import types
 
 from ...check.marks import MARKS
 from ...navigate import spelled
+from ...suggest import close_matches
 from ...workspace.index import qkey
 from ... import imports
 from .edits import workspace_edit
@@ -39,7 +39,7 @@ def _replace(path, start, end, new, title, preferred=False) -> Fix:
 
 def _did_you_mean(path, start, end, wanted: str, names, what: str, quoted=False) -> list[Fix]:
     out = []
-    for c in difflib.get_close_matches(wanted, list(names), n=3, cutoff=0.6):
+    for c in close_matches(wanted, list(names), n=3, cutoff=0.6):
         out.append(_replace(path, start, end, spelled(c, quoted), f"Change {what} to '{c}'", preferred=not out))
     return out
 
