@@ -382,7 +382,7 @@ def neighbours(m: Model, start: str, hops: int) -> set[str]:
 def to_json(m: Model, f: dict | None, span, uri_of, path_of=None, revision: int = 0) -> dict:
     """The contract's result. `span(path, start, end)` → an LSP range dict; `uri_of(path)` → URI."""
     f = check_filter(f)
-    keep = select(m, f, path_of or (lambda u: u)) if f else None
+    keep = select(m, f, path_of or _path_of) if f else None
 
     def rng(r):
         return span(*r) if r is not None else None
@@ -416,6 +416,14 @@ def to_json(m: Model, f: dict | None, span, uri_of, path_of=None, revision: int 
     return {"version": VERSION, "revision": revision, "root": uri_of(m.root), "files": files,
             "tables": tables, "edges": [_copy_edge(e) for e in edges], "enums": enums, "groups": groups,
             "views": [dict(v) for v in m.views], "filter": f}
+
+
+def _path_of(uri_or_path: str) -> str:
+    """A filter's `file:` URI (or, from scripts, a plain path) as the engine's real path."""
+    if uri_or_path.startswith("file:"):
+        from ..lsp.context import path_of_uri
+        return path_of_uri(uri_or_path)
+    return os.path.realpath(uri_or_path)
 
 
 def _copy_edge(e: dict) -> dict:
