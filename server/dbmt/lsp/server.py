@@ -76,6 +76,9 @@ class DbmtServer(LanguageServer):
         self.pull = False
         self._configured = False  # settings known: indexing may start
         self._configured_event: asyncio.Event | None = None
+        # Run after every publish (features that tell the client about workspace-wide changes
+        # once the debounce has applied them: dbmt/diagramChanged); each isolated from the rest.
+        self.published_hooks: list = []
 
     @property
     def session(self) -> Session:
@@ -468,6 +471,11 @@ class DbmtServer(LanguageServer):
                 self.workspace_diagnostic_refresh(None)
             except Exception as exc:
                 self.log(f"workspace/diagnostic/refresh failed: {exc}", types.MessageType.Warning)
+        for hook in self.published_hooks:
+            try:
+                hook(self)
+            except Exception as exc:
+                self.log_exception(getattr(hook, "__name__", "a publish hook"), exc)
 
 
 async def _drive(gen):
