@@ -51,8 +51,10 @@ let frame;
 await step("workbench", openWorkbench);
 
 await step("open", async () => {
-  // The editor-title button, shown for a dbmt file.
+  // The editor-title button, shown for a dbmt file. The side bar closed, so the diagram beside
+  // the editor is wide enough to draw the tables' columns.
   await quickOpen(s.open.file);
+  await runCommand("View: Close Primary Side Bar");
   const button = page.locator('.editor-actions [aria-label="dbmt: Open Diagram"], .editor-actions [aria-label="Open Diagram"]').first();
   await button.waitFor({ state: "visible" });
   await button.click();
@@ -72,6 +74,8 @@ if (!frame) {
 } else {
   await step("add", async () => {
     const before = await drawnState(frame);
+    // In the first editor group: the diagram stays in view beside it.
+    await page.keyboard.press("Control+1");
     await quickOpen(s.add.file);
     await page.keyboard.press("Control+End");
     // insertText, not typing: the editor's auto-closing brackets would double the braces.

@@ -108,7 +108,7 @@ const statusLine = document.getElementById("status") as HTMLDivElement;
 const toolbar = document.getElementById("toolbar") as HTMLDivElement;
 
 // Below this zoom tables are drawn as their title only: 2,000 tables fit on screen and stay fast.
-const COMPACT_ZOOM = 0.35;
+const COMPACT_ZOOM = 0.3;
 const CULL_MARGIN = 200; // px of the screen: what is just outside is drawn too, for smooth panning
 
 let model: Model | undefined;
@@ -279,7 +279,7 @@ function compactTableSvg(t: Table, n: Box, c: ReturnType<typeof context>): strin
   // The title row alone, as large as the table: readable when zoomed out, ~4 elements a table.
   const file = c.files.get(t.uri);
   const esc = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
-  return `<g class="table compact kind-${esc(t.kind)}" data-id="${esc(t.id)}" transform="translate(${n.x},${n.y})"><rect class="body" width="${n.width}" height="${n.height}" rx="4" fill="${esc(file ? file.color : "#ccc")}"/><text class="name" x="8" y="${Math.min(n.height - 8, 40)}">${esc(t.name)}</text></g>`;
+  return `<g class="table compact kind-${esc(t.kind)}" data-id="${esc(t.id)}" transform="translate(${n.x},${n.y})"><rect class="compact-body" width="${n.width}" height="${n.height}" rx="4" fill="${esc(file ? file.color : "#ccc")}"/><text class="name" x="8" y="${Math.min(n.height - 8, 40)}">${esc(t.name)}</text></g>`;
 }
 
 function sync<T>(map: Map<string, Element>, layer: Element, items: T[], key: (x: T) => string, markup: (x: T) => string): void {
