@@ -42,8 +42,10 @@ SIZES = {"200": (200, 20), "2000": (2000, 200)}
 
 
 def plain(obj):
+    """pygls hands a custom request's result over as namedtuples, renaming fields that are not
+    identifiers to `_<position>`; in the model that is only an edge's "from"."""
     if hasattr(obj, "_asdict"):
-        return {k: plain(v) for k, v in obj._asdict().items()}
+        return {("from" if k.startswith("_") and k[1:].isdigit() else k): plain(v) for k, v in obj._asdict().items()}
     if isinstance(obj, dict):
         return {k: plain(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
@@ -61,7 +63,12 @@ class Layout:
     def run(self, model: dict) -> dict:
         self.p.stdin.write(json.dumps(model) + "\n")
         self.p.stdin.flush()
-        return json.loads(self.p.stdout.readline())
+        line = self.p.stdout.readline()
+        if not line:
+            (BENCH / "out").mkdir(exist_ok=True)
+            (BENCH / "out" / "diagram-failed-model.json").write_text(json.dumps(model))
+            raise RuntimeError("the layout process exited (its stderr above; the model in bench/out/diagram-failed-model.json)")
+        return json.loads(line)
 
     def close(self):
         self.p.stdin.close()
