@@ -2,8 +2,8 @@
 builds it from the engine) and `dbmt/diagramChanged` (told after the diagnostics' debounce when
 the model a client asked for changed). The model is kept per workspace generation, so a request
 after an edit that changed nothing costs no rebuild, and `revision` moves only when the model's
-signature does (an edit inside a note of a column that is not drawn, a comment, white space:
-no new revision)."""
+signature does (a comment after the last element, a column's note: no new revision; anything
+that moves a drawn name does, its range changed)."""
 
 from __future__ import annotations
 
