@@ -281,3 +281,21 @@ def test_cli_export_svg_draws_every_table_and_ref_once(tmp_path):
     r = _cli("--export", "svg", str(shop))
     assert r.returncode == 0, r.stderr
     assert re.search(rf'data-id="{re.escape(tid)}" transform="translate\(1234,56\)"', r.stdout)
+
+
+def test_ids_stay_unique_with_duplicate_names(tmp_path):
+    root = workspace(tmp_path, {
+        "a.dbmt": "Table T { id int [pk] }\nTable T { id int [pk] }\nEnum E {\n  x\n}\nEnum E {\n  x\n}\n"
+                  "TableGroup g { T }\nTableGroup g { T }\n",
+        "b.dbml": "Table T { id int [pk] }\n",
+        "c.dbml": "Table T { id int [pk] }\n",
+    })
+    d = model_of(root)
+    for key in ("tables", "enums", "groups"):
+        ids = [x["id"] for x in d[key]]
+        assert len(ids) == len(set(ids)), (key, ids)
+    assert len(d["tables"]) == 4 and len(d["enums"]) == 2 and len(d["groups"]) == 2
+    assert "t:a.dbmt#public.T~2" in {t["id"] for t in d["tables"]}
+    collisions = model_of(REPO / "tests" / "fixtures" / "expand" / "collisions")
+    assert len({t["id"] for t in collisions["tables"]}) == len(collisions["tables"])
+    assert len({t["name"] for t in collisions["tables"]}) == len(collisions["tables"])
