@@ -13,7 +13,6 @@ import pytest
 
 from dbmt.export import diagram as D
 from dbmt.workspace import Workspace
-from dbmt.workspace.config import Config
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "shop"
