@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 
-from lsprotocol import types
 from pygls.protocol import JsonRPCResponseMessage
 
 from lsp_harness import WAIT, caps, lsp, write

@@ -88,6 +88,9 @@ def build(ws) -> Model:
             continue
         el = ent.defn.element
         eid = ent_id("e", ent)
+        k = 2
+        while any(e["id"] == eid for e in m.enums):
+            eid, k = f"{ent_id('e', ent)}~{k}", k + 1
         enum_ids[id(el)] = eid
         ctx = ex.ctx(ent.path)
         m.enums.append({"id": eid, "name": _plain_name(ent.out), "uri": ent.path,
@@ -98,10 +101,18 @@ def build(ws) -> Model:
     by_name: dict[str, DiagramTable] = {t.name: t for t in d.tables}
     tid: dict[str, str] = {}           # diagram name → table id
     by_entity: dict[int, str] = {}     # id(entity) → table id
+    taken: set[str] = set()
     for t in d.tables:
         ent = t.entity
-        tid[t.name] = ent_id("t", ent)
-        by_entity[id(ent)] = tid[t.name]
+        # A name defined twice in one file (DBMT105), or an events table named like a table of
+        # its base's file (DBMT501): the later ones get `~2`, `~3` (entities come in workspace order).
+        base = cand = ent_id("t", ent)
+        k = 2
+        while cand in taken:
+            cand, k = f"{base}~{k}", k + 1
+        taken.add(cand)
+        tid[t.name] = cand
+        by_entity[id(ent)] = cand
 
     for t in d.tables:
         ent = t.entity
@@ -153,6 +164,9 @@ def build(ws) -> Model:
             continue
         g = ent.defn
         gid = ent_id("g", ent)
+        k = 2
+        while gid in gmembers:
+            gid, k = f"{ent_id('g', ent)}~{k}", k + 1
         ctx = ex.ctx(g.path)
         members = []
         for md in members_of(ctx, g):
@@ -379,43 +393,58 @@ def neighbours(m: Model, start: str, hops: int) -> set[str]:
 
 
 # -- JSON ---------------------------------------------------------------------------------------
-def to_json(m: Model, f: dict | None, span, uri_of, path_of=None, revision: int = 0) -> dict:
-    """The contract's result. `span(path, start, end)` → an LSP range dict; `uri_of(path)` → URI."""
-    f = check_filter(f)
-    keep = select(m, f, path_of or _path_of) if f else None
-
+def materialize(m: Model, span, uri_of) -> dict:
+    """The whole model as the contract's JSON (no filter, revision 0): ranges from `span(path,
+    start, end)`, URIs from `uri_of(path)`. Filters select from this (`select_json`), so a
+    server converts each model once however many filtered requests follow."""
     def rng(r):
         return span(*r) if r is not None else None
 
-    tables = []
-    for t in m.tables:
-        if keep is not None and t["id"] not in keep:
-            continue
-        tables.append({**t, "uri": uri_of(t["uri"]), "range": rng(t["range"]),
-                       "columns": [{**c, "range": rng(c["range"])} for c in t["columns"]]})
-    kept = {t["id"] for t in tables}
-    edges = [e for e in m.edges if e["from"]["table"] in kept and e["to"]["table"] in kept
-             and (e["via"] is None or e["via"] in kept)]
-    groups = []
-    for g in m.groups:
-        members = [t for t in g["tables"] if t in kept]
-        if keep is None or members:
-            groups.append({**g, "tables": members})
+    uris: dict[str, str] = {}
+
+    def uri(path: str) -> str:
+        u = uris.get(path)
+        if u is None:
+            u = uris[path] = uri_of(path)
+        return u
+
+    tables = [{**t, "uri": uri(t["uri"]), "range": rng(t["range"]),
+               "columns": [{**c, "range": rng(c["range"])} for c in t["columns"]]} for t in m.tables]
+    enums = [{**e, "uri": uri(e["uri"]), "range": rng(e["range"])} for e in m.enums]
+    files = [{"uri": uri(x["path"]), "path": x["rel"], "team": x["team"], "color": x["color"]} for x in m.files]
+    return {"version": VERSION, "revision": 0, "root": uri_of(m.root), "files": files, "tables": tables,
+            "edges": [_copy_edge(e) for e in m.edges], "enums": enums,
+            "groups": [{**g, "tables": list(g["tables"])} for g in m.groups],
+            "views": [{**v, "tables": list(v["tables"])} for v in m.views], "filter": {}}
+
+
+def select_json(full: dict, m: Model, f: dict | None, path_of=None, revision: int = 0) -> dict:
+    """The contract's result for filter `f` from the materialized model (its lists shared, not
+    copied: the result is serialized, never changed)."""
+    f = check_filter(f)
+    keep = select(m, f, path_of or _path_of) if f else None
     if keep is None:
-        enum_keep = None
-        file_keep = None
-    else:
-        used_types = {c["type"].removesuffix("[]") for t in tables for c in t["columns"]}
-        enum_keep = {t["family"] for t in tables if t["family"]} | \
-            {e["id"] for e in m.enums if e["name"] in used_types}
-        file_keep = {m.table_path[t] for t in kept}
-    enums = [{**e, "uri": uri_of(e["uri"]), "range": rng(e["range"])} for e in m.enums
-             if enum_keep is None or e["id"] in enum_keep]
-    files = [{"uri": uri_of(x["path"]), "path": x["rel"], "team": x["team"], "color": x["color"]}
-             for x in m.files if file_keep is None or x["path"] in file_keep]
-    return {"version": VERSION, "revision": revision, "root": uri_of(m.root), "files": files,
-            "tables": tables, "edges": [_copy_edge(e) for e in edges], "enums": enums, "groups": groups,
-            "views": [dict(v) for v in m.views], "filter": f}
+        return {**full, "revision": revision, "filter": f}
+    tables = [t for t in full["tables"] if t["id"] in keep]
+    edges = [e for e in full["edges"] if e["from"]["table"] in keep and e["to"]["table"] in keep
+             and (e["via"] is None or e["via"] in keep)]
+    groups = []
+    for g in full["groups"]:
+        members = [t for t in g["tables"] if t in keep]
+        if members:
+            groups.append({**g, "tables": members})
+    used_types = {c["type"].removesuffix("[]") for t in tables for c in t["columns"]}
+    enum_keep = {t["family"] for t in tables if t["family"]} | {e["id"] for e in full["enums"] if e["name"] in used_types}
+    file_keep = {m.table_path[t] for t in keep}
+    rel_keep = {x["rel"] for x in m.files if x["path"] in file_keep}
+    return {**full, "revision": revision, "files": [x for x in full["files"] if x["path"] in rel_keep],
+            "tables": tables, "edges": edges, "enums": [e for e in full["enums"] if e["id"] in enum_keep],
+            "groups": groups, "filter": f}
+
+
+def to_json(m: Model, f: dict | None, span, uri_of, path_of=None, revision: int = 0) -> dict:
+    """The contract's result. `span(path, start, end)` → an LSP range dict; `uri_of(path)` → URI."""
+    return select_json(materialize(m, span, uri_of), m, f, path_of, revision)
 
 
 def _path_of(uri_or_path: str) -> str:
@@ -430,25 +459,33 @@ def _copy_edge(e: dict) -> dict:
     return {**e, "from": dict(e["from"]), "to": dict(e["to"])}
 
 
-def signature(m: Model, span, uri_of) -> str:
-    """A digest of the whole model as a client would draw it: equal digests, nothing to redraw."""
-    data = to_json(m, None, span, uri_of)
-    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+def signature(full: dict) -> str:
+    """A digest of the materialized model as a client would draw it (revision and filter aside):
+    equal digests, nothing to redraw."""
+    body = {k: v for k, v in full.items() if k not in ("revision", "filter")}
+    return hashlib.sha256(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()).hexdigest()
+
+
+def spans_over(codec, text_of):
+    """`span` in `codec`'s encoding over the texts `text_of(path)` gives (one Lines per file)."""
+    lines: dict[str, object] = {}
+
+    def span(path: str, start: int, end: int) -> dict:
+        li = lines.get(path)
+        if li is None:
+            li = lines[path] = codec.lines(path, text_of(path))
+        l1, c1 = codec.point(li, start)
+        l2, c2 = codec.point(li, max(start, end))
+        return {"start": {"line": l1, "character": c1}, "end": {"line": l2, "character": c2}}
+
+    return span
 
 
 def utf16_spans(ws):
     """`span` for callers outside the LSP (the CLI): UTF-16 ranges over the workspace's texts."""
     from ..lsp.positions import Codec
 
-    codec = Codec("utf-16")
-
-    def span(path: str, start: int, end: int) -> dict:
-        text = ws.index.files[path].parsed.text
-        r = codec.range(codec.lines(path, text), start, end)
-        return {"start": {"line": r.start.line, "character": r.start.character},
-                "end": {"line": r.end.line, "character": r.end.character}}
-
-    return span
+    return spans_over(Codec("utf-16"), lambda path: ws.index.files[path].parsed.text)
 
 
 def file_uri(path: str) -> str:

@@ -2,8 +2,8 @@
 builds it from the engine) and `dbmt/diagramChanged` (told after the diagnostics' debounce when
 the model a client asked for changed). The model is kept per workspace generation, so a request
 after an edit that changed nothing costs no rebuild, and `revision` moves only when the model's
-signature does (an edit inside a note of a column that is not drawn, a comment, white space:
-no new revision)."""
+signature does (a comment after the last element, a column's note: no new revision; anything
+that moves a drawn name does, its range changed)."""
 
 from __future__ import annotations
 
@@ -18,12 +18,13 @@ CHANGED = "dbmt/diagramChanged"
 
 
 class _RootState:
-    __slots__ = ("ws", "generation", "model", "signature", "revision")
+    __slots__ = ("ws", "generation", "model", "full", "signature", "revision")
 
     def __init__(self):
         self.ws = None
         self.generation = -1
         self.model = None
+        self.full = None       # the model materialized (ranges, URIs): filters select from it
         self.signature = None
         self.revision = 0
 
@@ -56,12 +57,13 @@ def plain(obj):
     return obj
 
 
-def _span(ctx):
-    def span(path: str, start: int, end: int) -> dict:
-        r = ctx.range_of(path, start, end)
-        return {"start": {"line": r.start.line, "character": r.start.character},
-                "end": {"line": r.end.line, "character": r.end.character}}
-    return span
+def _span(ctx, ws):
+    """Ranges in the negotiated encoding over the texts the engine has (the documents' current
+    text once flushed)."""
+    def text_of(path: str) -> str:
+        t = ws.text_of(path)
+        return t if t is not None else (ctx.session.text_of(path) or "")
+    return model.spans_over(ctx.codec, text_of)
 
 
 def _current(ctx, root) -> _RootState:
@@ -73,8 +75,9 @@ def _current(ctx, root) -> _RootState:
     if rs.ws is ws and rs.generation == ws.generation and rs.model is not None:
         return rs
     m = model.build(ws)
-    sig = model.signature(m, _span(ctx), ctx.uri_of)
-    rs.ws, rs.generation, rs.model = ws, ws.generation, m
+    full = model.materialize(m, _span(ctx, ws), ctx.uri_of)
+    sig = model.signature(full)
+    rs.ws, rs.generation, rs.model, rs.full = ws, ws.generation, m, full
     if sig != rs.signature:
         rs.signature = sig
         st.revision += 1
@@ -109,7 +112,7 @@ def diagram(ctx, params):
     rs = _current(ctx, root)
     yield
     try:
-        return model.to_json(rs.model, f, _span(ctx), ctx.uri_of, ctx.path_of, revision=rs.revision)
+        return model.select_json(rs.full, rs.model, f, ctx.path_of, revision=rs.revision)
     except model.FilterError as e:
         raise JsonRpcInvalidParams(f"dbmt/diagram: {e}") from None
 
