@@ -125,6 +125,14 @@ const drawn = {
 };
 let drawnCompact = false;
 let edgesByTable = new Map<string, string[]>();
+// Lookups and edge boxes, once per layout rather than once per frame.
+let index = {
+  tables: new Map<string, Table>(),
+  edges: new Map<string, Edge>(),
+  groups: new Map<string, Group>(),
+  files: new Map<string, FileEntry>(),
+  edgeBoxes: new Map<string, Box>(),
+};
 // Options of the filters: from the last model that was not filtered (the whole workspace).
 let whole: Model | undefined;
 let filter: Record<string, unknown> = {};
@@ -173,6 +181,13 @@ function relayout(): void {
   }
   laid = layout(model, saved, cache) as Laid;
   ctx = context(model, laid);
+  index = {
+    tables: new Map(model.tables.map((t) => [t.id, t])),
+    edges: new Map(model.edges.map((e) => [e.id, e])),
+    groups: new Map(model.groups.map((g) => [g.id, g])),
+    files: new Map(model.files.map((f) => [f.uri, f])),
+    edgeBoxes: new Map(laid.edges.map((e) => [e.id, pointsBox(e.points)])),
+  };
   edgesByTable = new Map();
   for (const e of model.edges) {
     for (const t of new Set([e.from.table, e.to.table])) {
@@ -244,6 +259,7 @@ function draw(): void {
   if (!model || !laid || !ctx || !view) {
     return;
   }
+  const t0 = performance.now();
   applyView();
   const compact = view.k < COMPACT_ZOOM;
   if (compact !== drawnCompact) {
@@ -260,19 +276,18 @@ function draw(): void {
     y1: (r.height + CULL_MARGIN - view.y) / view.k,
   };
   const c = ctx;
-  const tables = new Map(model.tables.map((t) => [t.id, t]));
+  const ix = index;
   sync(drawn.tables, layers.tables, laid.nodes.filter((n) => visible(n, v)), (n) => n.id!, (n) => {
-    const t = tables.get(n.id!)!;
+    const t = ix.tables.get(n.id!)!;
     return compact ? compactTableSvg(t, n, c) : tableSvg(t, n, c);
   });
-  const edgeModel = new Map(model.edges.map((e) => [e.id, e]));
-  sync(drawn.edges, layers.edges, laid.edges.filter((e) => visible(pointsBox(e.points), v)), (e) => e.id, (e) => edgeSvg(edgeModel.get(e.id)!, e.points, c));
-  const groupModel = new Map(model.groups.map((g) => [g.id, g]));
-  sync(drawn.groups, layers.groups, laid.groups.filter((g) => visible(g, v)), (g) => g.id!, (g) => groupSvg(groupModel.get(g.id!)!, g));
-  const fileModel = new Map(model.files.map((f) => [f.uri, f]));
-  sync(drawn.files, layers.files, laid.files.filter((f) => visible(f, v) && fileModel.has(f.uri!)), (f) => f.uri!, (f) => fileSvg(fileModel.get(f.uri!)!, f));
+  sync(drawn.edges, layers.edges, laid.edges.filter((e) => visible(ix.edgeBoxes.get(e.id)!, v)), (e) => e.id, (e) => edgeSvg(ix.edges.get(e.id)!, e.points, c));
+  sync(drawn.groups, layers.groups, laid.groups.filter((g) => visible(g, v)), (g) => g.id!, (g) => groupSvg(ix.groups.get(g.id!)!, g));
+  sync(drawn.files, layers.files, laid.files.filter((f) => visible(f, v) && ix.files.has(f.uri!)), (f) => f.uri!, (f) => fileSvg(ix.files.get(f.uri!)!, f));
   document.body.dataset.drawnTables = String(drawn.tables.size);
   document.body.dataset.drawnEdges = String(drawn.edges.size);
+  // The script's own time for this frame (culling and new elements), for bench/diagram_webview.mjs.
+  document.body.dataset.drawMs = (performance.now() - t0).toFixed(2);
 }
 
 function compactTableSvg(t: Table, n: Box, c: ReturnType<typeof context>): string {
@@ -342,7 +357,7 @@ svg.addEventListener("pointerdown", (e) => {
   svg.setPointerCapture(e.pointerId);
   if (tableEl && laid) {
     const id = tableEl.getAttribute("data-id")!;
-    const n = laid.nodes.find((x) => x.id === id)!;
+    const n = laid.nodes.find((x) => x.id === id)!; // once per press: a scan is fine
     const col = target.closest("g.column");
     gesture = { kind: "table", id, column: col ? col.getAttribute("data-column") : null, sx: e.clientX, sy: e.clientY, ox: n.x, oy: n.y, moved: false };
   } else {
@@ -381,7 +396,7 @@ svg.addEventListener("pointerup", (e) => {
     if (g.moved) {
       post({ type: "moved", positions: { [g.id]: saved[g.id] } });
     } else {
-      const t = model.tables.find((x) => x.id === g.id);
+      const t = index.tables.get(g.id);
       if (t) {
         const col = g.column ? t.columns.find((c) => c.name === g.column) : undefined;
         post({ type: "reveal", uri: t.uri, range: col?.range ?? t.range });
