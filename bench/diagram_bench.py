@@ -3,8 +3,8 @@
 
     .venv/bin/python bench/diagram_bench.py [--edits N] [--only 200,2000]
 
-Through the real server and the real layout code, without an editor: a pygls client talks to
-`dbmt-lsp` over stdio (diagnostics' debounce 0, as bench/lsp_bench.py), asks `dbmt/diagram` once
+Through the real server and the real layout code, without an editor: a small JSON-RPC client
+talks to `dbmt-lsp` over stdio (diagnostics' debounce 0, as bench/lsp_bench.py), asks `dbmt/diagram` once
 (which subscribes it to `dbmt/diagramChanged`), then for each edit — a table added at the end of
 the busiest file, referring to one of its tables — times
 
@@ -30,7 +30,6 @@ import sys
 import time
 from pathlib import Path
 
-from lsprotocol import types
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -41,16 +40,99 @@ import run as harness  # noqa: E402
 SIZES = {"200": (200, 20), "2000": (2000, 200)}
 
 
-def plain(obj):
-    """pygls hands a custom request's result over as namedtuples, renaming fields that are not
-    identifiers to `_<position>`; in the model that is only an edge's "from"."""
-    if hasattr(obj, "_asdict"):
-        return {("from" if k.startswith("_") and k[1:].isdigit() else k): plain(v) for k, v in obj._asdict().items()}
-    if isinstance(obj, dict):
-        return {k: plain(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [plain(v) for v in obj]
-    return obj
+class Client:
+    """A minimal JSON-RPC client over the server's stdio (Content-Length framing, json.loads):
+    what an editor does with a response, so a 1 MB model costs its parse and nothing more
+    (pygls's client turns every JSON object into a namedtuple, seconds at this size)."""
+
+    def __init__(self):
+        self.next_id = 0
+        self.pending: dict[int, asyncio.Future] = {}
+        self.published: dict[str, int] = {}
+        self.version_waiters: list[tuple[str, int, asyncio.Future]] = []
+        self.progress_end = asyncio.Event()
+        self.changed: list[asyncio.Future] = []
+
+    async def start(self):
+        self.p = await asyncio.create_subprocess_exec(sys.executable, "-m", "dbmt", stdin=asyncio.subprocess.PIPE,
+                                                      stdout=asyncio.subprocess.PIPE, env=dict(os.environ))
+        self.reader = asyncio.get_running_loop().create_task(self._read())
+
+    def _send(self, msg: dict):
+        body = json.dumps(msg).encode()
+        self.p.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+
+    async def _read(self):
+        while True:
+            length = 0
+            while True:
+                line = await self.p.stdout.readline()
+                if not line:
+                    return
+                if line in (b"\r\n", b"\n"):
+                    break
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":")[1])
+            msg = json.loads(await self.p.stdout.readexactly(length))
+            now = time.perf_counter()
+            if "id" in msg and "method" not in msg:
+                fut = self.pending.pop(msg["id"], None)
+                if fut and not fut.done():
+                    if "error" in msg:
+                        fut.set_exception(RuntimeError(str(msg["error"])))
+                    else:
+                        fut.set_result((msg.get("result"), now))
+            elif "id" in msg:  # a request of the server's
+                m = msg["method"]
+                result = [None for _ in msg["params"]["items"]] if m == "workspace/configuration" else None
+                self._send({"jsonrpc": "2.0", "id": msg["id"], "result": result})
+            else:
+                m, params = msg["method"], msg.get("params") or {}
+                if m == "textDocument/publishDiagnostics":
+                    v = params.get("version") or 0
+                    self.published[params["uri"]] = v
+                    for w in list(self.version_waiters):
+                        if w[0] == params["uri"] and v >= w[1] and not w[2].done():
+                            w[2].set_result(now)
+                            self.version_waiters.remove(w)
+                elif m == "$/progress" and (params.get("value") or {}).get("kind") == "end":
+                    self.progress_end.set()
+                elif m == "dbmt/diagramChanged":
+                    for f in self.changed:
+                        if not f.done():
+                            f.set_result(now)
+                    self.changed.clear()
+
+    async def request(self, method: str, params) -> tuple[object, float]:
+        self.next_id += 1
+        fut = asyncio.get_running_loop().create_future()
+        self.pending[self.next_id] = fut
+        self._send({"jsonrpc": "2.0", "id": self.next_id, "method": method, "params": params})
+        return await asyncio.wait_for(fut, 900)
+
+    def notify(self, method: str, params):
+        self._send({"jsonrpc": "2.0", "method": method, "params": params})
+
+    def wait_version(self, uri: str, version: int) -> asyncio.Future:
+        fut = asyncio.get_running_loop().create_future()
+        self.version_waiters.append((uri, version, fut))
+        return fut
+
+    def wait_changed(self) -> asyncio.Future:
+        fut = asyncio.get_running_loop().create_future()
+        self.changed.append(fut)
+        return fut
+
+    async def stop(self):
+        await self.request("shutdown", None)
+        self.notify("exit", None)
+        await self.p.wait()
+        self.reader.cancel()
+
+
+def pos(text: str, off: int) -> dict:
+    p = lsp_bench.position(text, off)
+    return {"line": p.line, "character": p.character}
 
 
 class Layout:
@@ -76,41 +158,28 @@ class Layout:
 
 
 async def measure(name: str, root: Path, edits: int) -> dict:
-    c = lsp_bench.Client()
-    changed: list[tuple[int, float]] = []
-    waiter: list[asyncio.Future] = []
-
-    @c.lc.feature("dbmt/diagramChanged")
-    def _changed(params):
-        rev = params["revision"] if isinstance(params, dict) else params.revision
-        changed.append((rev, time.perf_counter()))
-        for w in waiter:
-            if not w.done():
-                w.set_result(time.perf_counter())
-        waiter.clear()
-
-    await c.lc.start_io(sys.executable, "-m", "dbmt", env=dict(os.environ))
-    await c.lc.initialize_async(types.InitializeParams(
-        capabilities=lsp_bench.capabilities(), root_uri=root.as_uri(), process_id=os.getpid(),
-        workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name=root.name)],
-        initialization_options={"dbmt": {"debounce": 0}}))
+    c = Client()
+    await c.start()
+    caps = {"window": {"workDoneProgress": True}, "workspace": {"configuration": True},
+            "textDocument": {"publishDiagnostics": {"relatedInformation": True}}}
+    await c.request("initialize", {"processId": os.getpid(), "rootUri": root.as_uri(), "capabilities": caps,
+                                   "workspaceFolders": [{"uri": root.as_uri(), "name": root.name}],
+                                   "initializationOptions": {"dbmt": {"debounce": 0}}})
     files = sorted(root.rglob("*.dbmt"))
     target = max(files, key=lambda p: p.stat().st_size)
     uri = target.as_uri()
     text = target.read_text(encoding="utf-8")
-    c.lc.initialized(types.InitializedParams())
-    c.lc.text_document_did_open(types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(
-        uri=uri, language_id="dbmt", version=1, text=text)))
-    await asyncio.wait_for(c.wait_version(uri, 1), 600)
-    await asyncio.wait_for(c.progress_end.wait(), 600)
+    c.notify("initialized", {})
+    c.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "dbmt", "version": 1, "text": text}})
+    await asyncio.wait_for(c.wait_version(uri, 1), 900)
+    await asyncio.wait_for(c.progress_end.wait(), 900)
 
     lay = Layout()
     t0 = time.perf_counter()
-    model = plain(await c.lc.protocol.send_request_async("dbmt/diagram", {}))
-    first_request = (time.perf_counter() - t0) * 1000
+    model, t1 = await c.request("dbmt/diagram", {})
     first = lay.run(model)
     out = {"name": name, "tables": len(model["tables"]), "edges": len(model["edges"]),
-           "first_request_ms": first_request, "first_layout_ms": first["ms"]}
+           "first_request_ms": (t1 - t0) * 1000, "first_layout_ms": first["ms"]}
     # A table the new ones refer to: the first table of the edited file.
     anchor = next(t for t in model["tables"] if t["uri"] == uri)
     pk = next((col["name"] for col in anchor["columns"] if col["pk"]), anchor["columns"][0]["name"])
@@ -123,16 +192,12 @@ async def measure(name: str, root: Path, edits: int) -> dict:
         new = text + add
         a, b, ins = lsp_bench.changed_span(text, new)
         version += 1
-        fut = asyncio.get_running_loop().create_future()
-        waiter.append(fut)
+        fut = c.wait_changed()
         t_sent = time.perf_counter()
-        c.lc.text_document_did_change(types.DidChangeTextDocumentParams(
-            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
-            content_changes=[types.TextDocumentContentChangePartial(
-                range=types.Range(start=lsp_bench.position(text, a), end=lsp_bench.position(text, b)), text=ins)]))
-        t_changed = await asyncio.wait_for(fut, 600)
-        m = plain(await c.lc.protocol.send_request_async("dbmt/diagram", {}))
-        t_model = time.perf_counter()
+        c.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": version},
+                                            "contentChanges": [{"range": {"start": pos(text, a), "end": pos(text, b)}, "text": ins}]})
+        t_changed = await asyncio.wait_for(fut, 900)
+        m, t_model = await c.request("dbmt/diagram", {})
         done = lay.run(m)
         t_done = time.perf_counter()
         assert len(m["tables"]) == out["tables"] + i + 1, "the model lacks the added table"
@@ -141,9 +206,7 @@ async def measure(name: str, root: Path, edits: int) -> dict:
                      "layout": done["ms"], "total": (t_done - t_sent) * 1000})
         text = new
     lay.close()
-    await c.lc.shutdown_async(None)
-    c.lc.exit(None)
-    await c.lc.stop()
+    await c.stop()
     for k in ("changed", "model", "layout", "total"):
         xs = [r[k] for r in rows]
         out[k + "_p50"] = statistics.median(xs)
