@@ -15,6 +15,8 @@
 #   unchanged, and a copy is kept in ~/.cache/dbmt/editors ($DBMT_EDITORS_CACHE) for fresh
 #   clones on the same machine.
 # - editors/vscode/node_modules (its lockfile): the extension's build tools.
+# - editors/diagram/node_modules (its lockfile): the diagram's layout library (dagre) and esbuild,
+#   which bundle it into the extension and into server/dbmt/export/assets/diagram-render.mjs.
 #
 # Exit status: 0 ready; 3 a prerequisite is missing that this user cannot install (one line on
 # stderr says what to install); 1 an install failed. Prints the seconds each step took.
@@ -29,6 +31,7 @@ esac
 
 HARNESS=$REPO/tests/editors
 EXT=$REPO/editors/vscode
+DIAGRAM=$REPO/editors/diagram
 LOG_DIR=$HARNESS/artifacts
 mkdir -p "$LOG_DIR"
 LOG=$LOG_DIR/setup.log
@@ -127,6 +130,12 @@ build_extension() {
   step_done
 }
 
+build_diagram() {
+  step "npm ci in editors/diagram (dagre, esbuild)"
+  run npm ci --no-audit --no-fund
+  step_done
+}
+
 if [ "$what" = vscode ]; then
   installed harness "$HARNESS" build_harness
   for exe in "$NODE24/bin/node" "$HARNESS/node_modules/code-server/lib/vscode/bin/remote-cli/code-server"; do
@@ -134,10 +143,13 @@ if [ "$what" = vscode ]; then
   done
 fi
 installed extension "$EXT" build_extension
+installed diagram "$DIAGRAM" build_diagram
 # esbuild's install script only checks its binary; npm may skip it, so check it here.
-esbuild_bin=$(ls "$EXT"/node_modules/@esbuild/*/bin/esbuild 2>/dev/null | head -n 1)
-if [ -z "$esbuild_bin" ] || [ ! -x "$esbuild_bin" ]; then
-  say "esbuild's binary is missing or not executable under editors/vscode/node_modules/@esbuild"
-  exit 1
-fi
+for dir in "$EXT" "$DIAGRAM"; do
+  esbuild_bin=$(ls "$dir"/node_modules/@esbuild/*/bin/esbuild 2>/dev/null | head -n 1)
+  if [ -z "$esbuild_bin" ] || [ ! -x "$esbuild_bin" ]; then
+    say "esbuild's binary is missing or not executable under ${dir#"$REPO"/}/node_modules/@esbuild"
+    exit 1
+  fi
+done
 say "ready ($what)"

@@ -64,8 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="format .dbmt/.dbml files in place (folders: every file under them; default: .)")
     x.add_argument("--check-only", action="store_true",
                    help="with --format-files: change nothing, list the files that are not formatted, exit 1 if any")
-    x.add_argument("--export", choices=("mermaid", "dot"), metavar="mermaid|dot",
-                   help="write a diagram of the workspace of PATH (default: .): a Mermaid erDiagram or Graphviz dot")
+    x.add_argument("--export", choices=("mermaid", "dot", "json", "svg"), metavar="mermaid|dot|json|svg",
+                   help="write a diagram of the workspace of PATH (default: .): a Mermaid erDiagram, Graphviz dot, "
+                        "the dbmt/diagram model as JSON, or an SVG laid out as the editor's diagram (needs node)")
     p.add_argument("paths", nargs="*", metavar="PATH", help=argparse.SUPPRESS)
     return p
 

@@ -13,6 +13,7 @@ import {
   WorkDoneProgressEnd,
   WorkDoneProgressReport,
 } from "vscode-languageclient/node";
+import { DiagramPanel } from "./diagram";
 import { activeInterpreter, discover, Discovery, onInterpreterChange } from "./discovery";
 import { StatusItem } from "./status";
 
@@ -36,6 +37,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     status,
     vscode.commands.registerCommand("dbmt.restartServer", () => restart()),
     vscode.commands.registerCommand("dbmt.showOutput", () => output.show(true)),
+    vscode.commands.registerCommand("dbmt.openDiagram", () => DiagramPanel.open(extensionUri, () => client, log)),
     vscode.languages.onDidChangeDiagnostics(() => scheduleStatus()),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration("dbmt.server") || e.affectsConfiguration("dbmt.dbml.enabled")) {
@@ -135,6 +137,11 @@ async function start(): Promise<void> {
   };
   const c = new LanguageClient("dbmt", "dbmt", serverOptions, clientOptions);
   client = c;
+  c.onNotification("dbmt/diagramChanged", (p: { revision: number }) => {
+    if (client === c) {
+      DiagramPanel.changed(p.revision);
+    }
+  });
   c.onDidChangeState((e) => {
     if (client !== c) {
       return;
@@ -142,6 +149,7 @@ async function start(): Promise<void> {
     if (e.newState === State.Running) {
       status.setState({ kind: "ready" });
       scheduleStatus(0);
+      DiagramPanel.restarted();
     } else if (e.newState === State.Stopped) {
       status.setState({ kind: "stopped", reason: "the server exited (see the output)" });
     }

@@ -20,6 +20,9 @@ class DiagramColumn:
     unique: bool = False
     not_null: bool = False
     generated: str = ""   # why dbmt generated it ("" for declared columns)
+    # Where the column is declared in its table's own file (its name), for navigation; None
+    # for generated, injected (`~partial`) and `%events_for` columns written elsewhere.
+    span: tuple[int, int] | None = None
 
 
 @dataclass
@@ -28,6 +31,7 @@ class DiagramTable:
     kind: str             # table | extension | events
     path: str             # the file defining it
     columns: list[DiagramColumn] = field(default_factory=list)
+    entity: object = None  # the Expander's Entity (the diagram request reads more facts from it)
 
     def column(self, name: str) -> DiagramColumn | None:
         for c in self.columns:
@@ -46,12 +50,14 @@ class Relationship:
     op: str
     right: str
     right_columns: list[str]
+    generated: str = ""   # `%extension` for the references its generated opt_to_*_id columns make
 
 
 @dataclass
 class Diagram:
     tables: list[DiagramTable]
     relationships: list[Relationship]
+    expander: Expander | None = None
 
     def table(self, name: str) -> DiagramTable | None:
         for t in self.tables:
@@ -91,7 +97,9 @@ def diagram_of(ws) -> Diagram:
             el = ent.defn.element
             kind = "extension" if any(mk.name == "extension_enum" for mk in el.marks) and not ent.path.endswith(".dbml") else "table"
             cols, path, own_path = ex.columns(ent.defn), ent.path, {}
-        t = DiagramTable(name, kind, path)
+        t = DiagramTable(name, kind, path, entity=ent)
+        declared = {id(c) for c in ent.defn.element.columns} if ent.events is None else \
+            {k for k, p in own_path.items() if p == path}
         for c in cols:
             typ = ex.type_text(c.type, own_path.get(id(c), path)) if c.type else ""
             if len(typ) > 1 and typ[0] == typ[-1] == '"':
@@ -101,12 +109,15 @@ def diagram_of(ws) -> Diagram:
                                not_null=c.setting("not null") is not None)
             if c.generated_from is not None and not (ent.events is not None and id(c) in own_path):
                 dc.generated = f"%{c.generated_from.name}"
+            if id(c) in declared and c.injected_from is None and c.generated_from is None:
+                dc.span = (c.name.start, c.name.end)
             s = c.setting("ref")
             if s is not None and s.ref is not None:
                 target = _ref_target(ex, ent, c, s, own_path.get(id(c), path))
                 if target is not None:
+                    gen = "%extension" if c.generated_from is not None and c.generated_from.name == "extension" else ""
                     rels.append(Relationship(name, [c.name.text], s.ref.op.replace("?", ""), target,
-                                             [x.text for x in s.ref.target.columns]))
+                                             [x.text for x in s.ref.target.columns], gen))
             t.columns.append(dc)
         for ix in (ent.defn.element.indexes if ent.events is None else []):
             if any(st.key in ("pk", "primary key") for st in ix.settings):
@@ -138,7 +149,7 @@ def diagram_of(ws) -> Diagram:
                     if col is not None:
                         col.fk = True
     rels = [r for r in rels if r.left in by_name and r.right in by_name]
-    return Diagram(tables, rels)
+    return Diagram(tables, rels, ex)
 
 
 def _ref_target(ex: Expander, ent, c: n.Column, s: n.Setting, path: str) -> str | None:

@@ -74,12 +74,18 @@ class Codec:
         return len(segment)
 
     def position(self, li: Lines, offset: int) -> types.Position:
+        line, character = self.point(li, offset)
+        return types.Position(line=line, character=character)
+
+    def point(self, li: Lines, offset: int) -> tuple[int, int]:
+        """(line, character) of an offset, without building a Position: answers holding tens of
+        thousands of places (the diagram model) would spend most of their time in attrs."""
         offset = max(0, min(offset, len(li.text)))
         line = li.line_of(offset)
         start = li.starts[line]
         # An offset inside a `\r\n` pair belongs to the end of its line.
         offset = min(offset, li.ends[line])
-        return types.Position(line=line, character=self._units(li.text[start:offset]))
+        return line, self._units(li.text[start:offset])
 
     def offset(self, li: Lines, pos: types.Position) -> int:
         """The character offset of a position (clamped to its line, as LSP asks: a column past

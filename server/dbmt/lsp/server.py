@@ -79,6 +79,9 @@ class DbmtServer(LanguageServer):
         self.pull = False
         self._configured = False  # settings known: indexing may start
         self._configured_event: asyncio.Event | None = None
+        # Run after every publish (features that tell the client about workspace-wide changes
+        # once the debounce has applied them: dbmt/diagramChanged); each isolated from the rest.
+        self.published_hooks: list = []
 
     @property
     def session(self) -> Session:
@@ -485,6 +488,11 @@ class DbmtServer(LanguageServer):
         if self.pull and changed_elsewhere:
             self._refresh("workspace/diagnostic/refresh", self.workspace_diagnostic_refresh)
         self._refresh_views()
+        for hook in self.published_hooks:
+            try:
+                hook(self)
+            except Exception as exc:
+                self.log_exception(getattr(hook, "__name__", "a publish hook"), exc)
 
     def _refresh_views(self) -> None:
         """What an open document shows of other files (code lens reference counts, the

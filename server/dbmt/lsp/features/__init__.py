@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from . import (actions, completion, diagnostics, edits, folding, formatting, hints, hover, lens, links, navigation,
+from . import (actions, completion, diagnostics, diagram, edits, folding, formatting, hints, hover, lens, links, navigation,
                status, symbols, tokens)
 
 
@@ -44,3 +44,5 @@ def register(server) -> None:
     r(types.CODE_LENS_RESOLVE, lens.resolve)
     r(types.TEXT_DOCUMENT_DOCUMENT_LINK, links.document_link, types.DocumentLinkOptions(resolve_provider=False))
     r("dbmt/status", status.status)
+    r("dbmt/diagram", diagram.diagram)
+    server.published_hooks.append(diagram.changed)  # dbmt/diagramChanged after the debounce

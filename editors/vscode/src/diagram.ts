@@ -1,0 +1,225 @@
+// The diagram panel (command *dbmt: Open Diagram*): a webview beside the editor showing the
+// server's `dbmt/diagram` model, laid out and drawn by the webview's script (dist/diagram.js,
+// from src/webview/ and editors/diagram/). This side asks the server (again on
+// `dbmt/diagramChanged`), reveals definitions the webview's clicks name, and keeps dragged
+// positions in dbmt-layout.json at the workspace root.
+import * as vscode from "vscode";
+import type { LanguageClient } from "vscode-languageclient/node";
+import { formatSaved, LAYOUT_FILE, parseSaved } from "../../diagram/saved.mjs";
+
+type Positions = Record<string, { x: number; y: number }>;
+type Filter = Record<string, unknown>;
+interface Range {
+  start: { line: number; character: number };
+  end: { line: number; character: number };
+}
+interface Model {
+  version: number;
+  revision: number;
+  root: string;
+  tables: unknown[];
+}
+
+/** Messages from the webview. */
+type FromWebview =
+  | { type: "ready" }
+  | { type: "reveal"; uri: string; range: Range }
+  | { type: "moved"; positions: Positions }
+  | { type: "filter"; filter: Filter }
+  | { type: "drawn"; revision: number; tables: number; edges: number; ms: number };
+
+export class DiagramPanel {
+  private static current: DiagramPanel | undefined;
+  private filter: Filter = {};
+  private revision = -1;
+  private inflight: Promise<void> | undefined;
+  private again = false;
+  private root: vscode.Uri | undefined;
+  private positions: Positions = {};
+  private writing: Promise<void> = Promise.resolve();
+
+  static open(extensionUri: vscode.Uri, client: () => LanguageClient | undefined, log: (line: string) => void): void {
+    if (DiagramPanel.current) {
+      DiagramPanel.current.panel.reveal(vscode.ViewColumn.Beside);
+      return;
+    }
+    const panel = vscode.window.createWebviewPanel("dbmt.diagram", "dbmt Diagram", vscode.ViewColumn.Beside, {
+      enableScripts: true,
+      retainContextWhenHidden: true,
+      localResourceRoots: [vscode.Uri.joinPath(extensionUri, "dist")],
+    });
+    DiagramPanel.current = new DiagramPanel(panel, extensionUri, client, log);
+  }
+
+  /** The server told a new revision of the model: ask again (if a panel is open). */
+  static changed(revision: number): void {
+    const p = DiagramPanel.current;
+    if (p && revision !== p.revision) {
+      void p.refresh();
+    }
+  }
+
+  /** The server (re)started: a panel asks the new one. */
+  static restarted(): void {
+    const p = DiagramPanel.current;
+    if (p) {
+      p.revision = -1;
+      void p.refresh();
+    }
+  }
+
+  private constructor(
+    private readonly panel: vscode.WebviewPanel,
+    private readonly extensionUri: vscode.Uri,
+    private readonly client: () => LanguageClient | undefined,
+    private readonly log: (line: string) => void,
+  ) {
+    panel.iconPath = vscode.Uri.joinPath(extensionUri, "images", "icon.png");
+    panel.webview.html = this.html();
+    panel.onDidDispose(() => {
+      DiagramPanel.current = undefined;
+    });
+    panel.webview.onDidReceiveMessage((m: FromWebview) => this.receive(m));
+  }
+
+  private html(): string {
+    const w = this.panel.webview;
+    const nonce = [...crypto.getRandomValues(new Uint8Array(18))].map((b) => b.toString(16).padStart(2, "0")).join("");
+    const script = w.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, "dist", "diagram.js"));
+    const style = w.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, "dist", "diagram.css"));
+    // Nothing remote, nothing inline: the script by nonce, the stylesheet from the extension.
+    const csp = [
+      "default-src 'none'",
+      `style-src ${w.cspSource}`,
+      `img-src ${w.cspSource} data:`,
+      `font-src ${w.cspSource}`,
+      `script-src 'nonce-${nonce}'`,
+    ].join("; ");
+    return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="${style}">
+<title>dbmt Diagram</title>
+</head>
+<body>
+<div id="toolbar" role="toolbar" aria-label="Diagram filters"></div>
+<div id="stage"><svg id="canvas" xmlns="http://www.w3.org/2000/svg" aria-label="ER diagram"><g id="viewport"><g id="layer-files"></g><g id="layer-groups"></g><g id="layer-edges"></g><g id="layer-tables"></g></g></svg></div>
+<div id="status" aria-live="polite">asking the language server…</div>
+<script nonce="${nonce}" src="${script}"></script>
+</body>
+</html>`;
+  }
+
+  private async receive(m: FromWebview): Promise<void> {
+    switch (m.type) {
+      case "ready":
+        this.revision = -1;
+        await this.refresh();
+        break;
+      case "reveal":
+        await this.reveal(m.uri, m.range);
+        break;
+      case "moved":
+        await this.savePositions(m.positions);
+        break;
+      case "filter":
+        this.filter = m.filter ?? {};
+        this.revision = -1;
+        await this.refresh();
+        break;
+      case "drawn":
+        this.log(`diagram: revision ${m.revision} drawn (${m.tables} tables, ${m.edges} edges) in ${m.ms} ms`);
+        break;
+    }
+  }
+
+  /** Ask the server for the model (one request at a time; a change meanwhile asks once more). */
+  private refresh(): Promise<void> {
+    if (this.inflight) {
+      this.again = true;
+      return this.inflight;
+    }
+    this.inflight = (async () => {
+      do {
+        this.again = false;
+        await this.request();
+      } while (this.again);
+    })().finally(() => {
+      this.inflight = undefined;
+    });
+    return this.inflight;
+  }
+
+  private async request(): Promise<void> {
+    const c = this.client();
+    if (!c || !c.isRunning()) {
+      void this.panel.webview.postMessage({ type: "error", message: "The dbmt language server is not running (see dbmt: Show Output)." });
+      return;
+    }
+    const filter = this.filter;
+    let model: Model;
+    try {
+      model = await c.sendRequest<Model>("dbmt/diagram", Object.keys(filter).length ? { filter } : {});
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      void this.panel.webview.postMessage({ type: "error", message });
+      return;
+    }
+    this.revision = model.revision;
+    const root = vscode.Uri.parse(model.root);
+    if (!this.root || this.root.toString() !== root.toString()) {
+      this.root = root;
+      this.positions = await this.readPositions();
+    }
+    void this.panel.webview.postMessage({ type: "model", model, saved: this.positions, filter });
+  }
+
+  private layoutUri(): vscode.Uri | undefined {
+    return this.root && vscode.Uri.joinPath(this.root, LAYOUT_FILE);
+  }
+
+  private async readPositions(): Promise<Positions> {
+    const uri = this.layoutUri();
+    if (!uri) {
+      return {};
+    }
+    let bytes: Uint8Array;
+    try {
+      bytes = await vscode.workspace.fs.readFile(uri);
+    } catch {
+      return {}; // no file yet: nothing was dragged
+    }
+    const r = parseSaved(new TextDecoder().decode(bytes));
+    if (r.error) {
+      this.log(`diagram: ${r.error}`);
+      void vscode.window.showWarningMessage(`dbmt: ${r.error}.`);
+    }
+    return r.positions as Positions;
+  }
+
+  private savePositions(moved: Positions): Promise<void> {
+    const uri = this.layoutUri();
+    if (!uri) {
+      return Promise.resolve();
+    }
+    Object.assign(this.positions, moved);
+    const text = formatSaved(this.positions);
+    this.writing = this.writing.then(async () => {
+      try {
+        await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
+      } catch (err) {
+        void vscode.window.showErrorMessage(`dbmt: could not write ${uri.fsPath}: ${String(err)}`);
+      }
+    });
+    return this.writing;
+  }
+
+  private async reveal(uri: string, range: Range): Promise<void> {
+    const r = new vscode.Range(range.start.line, range.start.character, range.end.line, range.end.character);
+    const column = this.panel.viewColumn === vscode.ViewColumn.One ? vscode.ViewColumn.Two : vscode.ViewColumn.One;
+    await vscode.window.showTextDocument(vscode.Uri.parse(uri), { selection: r, viewColumn: column, preserveFocus: false });
+  }
+}

@@ -1,0 +1,151 @@
+// The hands and eyes of tests/editors/test_vscode_diagram.py: opens the dbmt diagram in VS Code
+// (code-server) with the editor-title button, and writes down what its webview draws (the ids
+// of the table and edge elements), what an edit adding a table changes, where a click on a table
+// lands, and what a drag writes. Asserts nothing itself: pytest reads the JSON and decides.
+//
+//   node vscode_diagram_ui.mjs CONFIG.json   (CONFIG: url, chromium, artifacts, timeoutMs, steps)
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { launch } from "./vscode_lib.mjs";
+
+const cfg = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
+const s = cfg.steps;
+const { browser, page, result, sleep, until, shot, step, activeTab, cursor, quickOpen, runCommand, openWorkbench } = await launch(cfg);
+
+/** The webview's own frame (code-server nests it: iframe.webview → #active-frame). */
+async function diagramFrame() {
+  return until("the diagram webview's frame", async () => {
+    for (const f of page.frames()) {
+      try {
+        if (await f.evaluate(() => Boolean(document.getElementById("layer-tables") && document.body.dataset.revision))) {
+          return f;
+        }
+      } catch {
+        // a frame navigating or gone
+      }
+    }
+    return null;
+  });
+}
+
+/** What the webview shows: the drawn table and edge elements, its counts, its status line. */
+function drawnState(frame) {
+  return frame.evaluate(() => ({
+    revision: Number(document.body.dataset.revision),
+    modelTables: Number(document.body.dataset.tables),
+    modelEdges: Number(document.body.dataset.edges),
+    tables: [...document.querySelectorAll("#layer-tables g.table")].map((e) => e.getAttribute("data-id")),
+    edges: [...document.querySelectorAll("#layer-edges g.edge")].map((e) => e.getAttribute("data-id")),
+    groups: [...document.querySelectorAll("#layer-groups g.group")].map((e) => e.getAttribute("data-id")),
+    relationLabels: [...document.querySelectorAll("#layer-edges g.edge.kind-relation text.label")].map((e) => e.textContent),
+    generated: [...document.querySelectorAll("#layer-tables g.column.generated")].length,
+    badges: [...document.querySelectorAll("#layer-tables g.badge")].map((e) => e.textContent),
+    status: document.getElementById("status").textContent,
+    csp: document.querySelector('meta[http-equiv="Content-Security-Policy"]')?.getAttribute("content") ?? "",
+    background: getComputedStyle(document.body).backgroundColor,
+  }));
+}
+
+let frame;
+
+await step("workbench", openWorkbench);
+
+await step("open", async () => {
+  // The editor-title button, shown for a dbmt file. The side bar closed, so the diagram beside
+  // the editor is wide enough to draw the tables' columns.
+  await quickOpen(s.open.file);
+  await runCommand("View: Close Primary Side Bar");
+  const button = page.locator('.editor-actions [aria-label="dbmt: Open Diagram"], .editor-actions [aria-label="Open Diagram"]').first();
+  await button.waitFor({ state: "visible" });
+  await button.click();
+  frame = await diagramFrame();
+  const state = await until("the diagram to draw the model's tables", async () => {
+    const st = await drawnState(frame);
+    return st.tables.length && st.tables.length === st.modelTables ? st : null;
+  });
+  await sleep(500);
+  return { button: true, ...state };
+});
+
+if (!frame) {
+  for (const name of ["add", "click", "drag", "command"]) {
+    result.errors[name] = "not run: the diagram did not open";
+  }
+} else {
+  await step("add", async () => {
+    const before = await drawnState(frame);
+    // In the first editor group: the diagram stays in view beside it.
+    await page.keyboard.press("Control+1");
+    await quickOpen(s.add.file);
+    await page.keyboard.press("Control+End");
+    // insertText, not typing: the editor's auto-closing brackets would double the braces.
+    await page.keyboard.insertText(s.add.text);
+    const after = await until(`the diagram to show ${s.add.table}`, async () => {
+      const st = await drawnState(frame);
+      return st.revision > before.revision && st.modelTables === before.modelTables + 1 ? st : null;
+    });
+    // The viewport stays where it was across the update; "Fit" brings the whole in view.
+    await frame.locator("#toolbar button", { hasText: "Fit" }).click();
+    const fitted = await until(`${s.add.table} to be drawn`, async () => {
+      const st = await drawnState(frame);
+      return st.tables.includes(s.add.table) ? st : null;
+    });
+    await page.keyboard.press("Control+S");
+    return { before: before.revision, after: after.revision, ...fitted };
+  });
+
+  await step("click", async () => {
+    const el = frame.locator(`#layer-tables g.table[data-id="${s.click.table}"] .head`).first();
+    await el.click();
+    const tab = await until(`${s.click.tabName} to be the active tab`, async () => ((await activeTab()) === s.click.tabName ? true : null));
+    let last = "";
+    const pos = await until("the cursor in the opened file", async () => {
+      const c = await cursor();
+      const settled = c && c === last;
+      last = c;
+      return settled ? c : "";
+    });
+    return { tab: tab && s.click.tabName, cursor: pos };
+  });
+
+  await step("drag", async () => {
+    const el = frame.locator(`#layer-tables g.table[data-id="${s.drag.table}"] .head`).first();
+    const box = await el.boundingBox();
+    const x = box.x + box.width / 2;
+    const y = box.y + box.height / 2;
+    await page.mouse.move(x, y);
+    await page.mouse.down();
+    for (let i = 1; i <= 10; i++) {
+      await page.mouse.move(x + 8 * i, y + 5 * i);
+    }
+    await page.mouse.up();
+    const text = await until(`${path.basename(s.drag.layoutFile)} to be written`, async () =>
+      fs.existsSync(s.drag.layoutFile) ? fs.readFileSync(s.drag.layoutFile, "utf8") : null,
+    );
+    return { text, moved: await el.boundingBox() };
+  });
+
+  await step("command", async () => {
+    // The command palette's command on the open panel reveals it (one panel, not two).
+    await runCommand("dbmt: Open Diagram");
+    await sleep(1000);
+    const frames = [];
+    for (const f of page.frames()) {
+      try {
+        if (await f.evaluate(() => Boolean(document.getElementById("layer-tables")))) frames.push(f);
+      } catch {
+        // gone
+      }
+    }
+    return { panels: frames.length };
+  });
+}
+
+await shot("diagram");
+result.notifications = await page
+  .locator(".notifications-toasts .notification-list-item-message, .notification-list-item-message")
+  .allInnerTexts()
+  .catch(() => []);
+await browser.close();
+fs.writeFileSync(path.join(cfg.artifacts, "vscode-diagram-result.json"), JSON.stringify(result, null, 2));
+process.stdout.write(JSON.stringify(result));
