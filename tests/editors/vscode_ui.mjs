@@ -136,21 +136,30 @@ await step("tokens", async () => {
   await quickOpen(s.tokens.file);
   await gotoLineCol(s.tokens.line, s.tokens.col);
   await runCommand("Developer: Inspect Editor Tokens and Scopes");
-  const text = await until("the token inspector", async () => {
+  // The inspector shows "Loading..." until it has computed the token's scopes; read it only
+  // once that has passed.
+  const settledInspector = async () => {
     const loc = page.locator(".token-inspect-widget");
-    return (await loc.count()) ? (await loc.first().innerText()).trim() : "";
-  });
-  // Semantic tokens arrive after the document's first paint; read the inspector again until
-  // it shows them or the bound passes (its text is what pytest judges).
-  let latest = text;
+    if (!(await loc.count())) {
+      return "";
+    }
+    const t = (await loc.first().innerText()).trim();
+    return t && !/^loading/i.test(t) ? t : "";
+  };
+  let latest = await until("the token inspector", settledInspector);
+  // Semantic tokens arrive after the document's first paint: while the settled inspector
+  // does not show them yet, open it again (it reads the tokens when it opens), until it does
+  // or the bound passes (its text is what pytest judges).
   try {
     latest = await until("semantic token information in the inspector", async () => {
+      if (/semantic token type/i.test(latest)) {
+        return latest;
+      }
       await page.keyboard.press("Escape");
       await runCommand("Developer: Inspect Editor Tokens and Scopes");
-      const t = (await page.locator(".token-inspect-widget").first().innerText()).trim();
-      latest = t;
-      return /semantic token type/i.test(t) ? t : "";
-    }, cfg.semanticTimeoutMs ?? 20000);
+      latest = await until("the token inspector", settledInspector);
+      return /semantic token type/i.test(latest) ? latest : "";
+    }, cfg.semanticTimeoutMs ?? T);
   } catch {
     // keep the last text
   }
