@@ -158,18 +158,31 @@ def parse_files(texts: list[str], cache: ChunkCache | None = DEFAULT_CACHE,
     """parse_text of each text, on two cores when they hold at least parallel_min_chars
     characters (default: parallel.PARALLEL_MIN_CHARS with a forked worker, SPAWN_MIN_CHARS
     with a spawned one); the results are the same either way."""
-    method = parallel.start_method() if len(texts) > 1 else None
+    method = parallel.start_method() if texts else None
     if method is not None:
         if parallel_min_chars is None:
             parallel_min_chars = parallel.PARALLEL_MIN_CHARS if method == "fork" else parallel.SPAWN_MIN_CHARS
         if sum(len(t) for t in texts) >= parallel_min_chars:
-            return parallel.parse_in_parallel(texts, lambda t: parse_text(t, cache), _interpret, cache, method)
+            return parallel.parse_in_parallel(
+                texts, lambda t: parse_text(t, cache), _interpret, cache, method,
+                parse_run=lambda t, spans: [_parse_chunk_at(t, s, e, cache, d) for s, e, d in spans],
+                assemble_run=_interpret_run, join=_join_runs)
     return [parse_text(t, cache) for t in texts]
 
 
+def _interpret_run(text: str, spans: list[tuple[int, int, bool]], cps: list[ChunkParse]) -> list[ChunkSyntax]:
+    """Chunks from their places (blocks.marked_chunks) and generic parses (a worker's)."""
+    return [_chunk_from(text, s, e, cp, d) for (s, e, d), cp in zip(spans, cps)]
+
+
 def _interpret(text: str, spans: list[tuple[int, int, bool]], cps: list[ChunkParse]) -> ParsedFile:
-    """A file from its chunks' places (blocks.marked_chunks) and generic parses (a worker's)."""
-    return ParsedFile(text, [_chunk_from(text, s, e, cp, d) for (s, e, d), cp in zip(spans, cps)])
+    """A file from its chunks' places and generic parses (a worker's)."""
+    return ParsedFile(text, _interpret_run(text, spans, cps))
+
+
+def _join_runs(text: str, runs: list[list[ChunkSyntax]]) -> ParsedFile:
+    """One big file from its runs of chunks, parsed on both sides (parallel.plan_units)."""
+    return ParsedFile(text, [c for run in runs for c in run])
 
 
 def _reparse(previous: ParsedFile, text: str, cache: ChunkCache | None) -> list[ChunkSyntax]:
