@@ -184,3 +184,54 @@ def test_an_error_in_this_process_ends_the_worker(monkeypatch):
     with pytest.raises(RuntimeError):
         parse_files(texts, cache=None, parallel_min_chars=0)
     assert started and all(not p.is_alive() for p in started)
+
+
+def one_big_text() -> str:
+    """Every fixture in one file: syntax errors, marks, dangling openers and every element kind."""
+    return "\n".join(p.read_text(encoding="utf-8") for p in sorted(FIXTURES.rglob("*.dbm[lt]")))
+
+
+def test_plan_units_cuts_a_big_file_between_its_chunks_in_order():
+    big = one_big_text()
+    small = "Table a {\n  id int\n}\n"
+    units = parallel.plan_units([small, big, "", small], 2_000)
+    assert units[0] == (0, None) and units[-2:] == [(2, None), (3, None)]
+    runs = [spans for f, spans in units if f == 1]
+    assert len(runs) > 4 and all(spans is not None for spans in runs)
+    assert [span for spans in runs for span in spans] == syntax.marked_chunks(big)
+    # a chunkless big file is one empty run, so that it still yields a file
+    assert parallel.plan_units([" " * 10_000], 2_000) == [(0, [])]
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_one_big_file_is_parsed_on_both_sides_as_serially(method, monkeypatch, counted_decodes):
+    if method not in parallel.multiprocessing.get_all_start_methods():
+        pytest.skip(f"no {method} start method here")
+    big = one_big_text()
+    monkeypatch.setattr(parallel, "UNIT_CHARS", 3_000)
+    monkeypatch.setattr(parallel, "UNIT_MIN_CHARS", 3_000)
+    monkeypatch.setattr(parallel, "BATCH_CHARS", 2_000)
+    monkeypatch.setattr(parallel, "start_method", lambda: method)
+    serial = [dump_file(pf) for pf in parse_files([big, "Table a {\n  id int\n}\n"], cache=None, parallel_min_chars=10**12)]
+    n_units = len(parallel.plan_units([big, ""], 3_000))
+    if method == "fork":
+        split_at(monkeypatch, n_units // 2)  # both sides parse some runs, whatever the timing
+    else:
+        worker_takes_all(monkeypatch)
+    here = []
+    real_at = syntax._parse_chunk_at
+    monkeypatch.setattr(syntax, "_parse_chunk_at", lambda *a: here.append(1) or real_at(*a))
+    par = [dump_file(pf) for pf in parse_files([big, "Table a {\n  id int\n}\n"], cache=None, parallel_min_chars=0)]
+    assert counted_decodes, "the worker parsed runs of the big file"
+    if method == "fork":
+        assert here, "this process parsed runs of the big file too"
+    assert par == serial
+
+
+def test_one_big_file_workspace_loads_as_serially(tmp_path, monkeypatch):
+    (tmp_path / "all.dbmt").write_text(one_big_text(), encoding="utf-8")
+    monkeypatch.setattr(parallel, "UNIT_CHARS", 3_000)
+    monkeypatch.setattr(parallel, "UNIT_MIN_CHARS", 3_000)
+    monkeypatch.setattr(parallel, "start_method", lambda: "fork" if "fork" in parallel.multiprocessing.get_all_start_methods() else "spawn")
+    serial = dump_workspace(open_ws(tmp_path, 10**12, monkeypatch))
+    assert dump_workspace(open_ws(tmp_path, 0, monkeypatch)) == serial

@@ -6,7 +6,9 @@ splits and parses them (the generic parse, exactly what the chunk cache holds) a
 in batches encoded as plain tuples, lists, strings and ints, which `marshal` writes and reads in
 C. This process takes files from the back and parses and interprets them; whenever a batch has
 arrived it rebuilds it, caches its chunks and interprets them. Neither side guesses the other's
-speed, so a busy core costs the balance nothing.
+speed, so a busy core costs the balance nothing. One big file would be one claim, parsed by
+one core: a file of at least four units' size is cut between its chunks into runs of about
+UNIT_CHARS (plan_units), and its runs are claimed like files, then joined in file order.
 
 Interpretation stays here: its typed nodes are many small objects that cost more to send than
 to build. Measured on the 2 MB benchmark workspace: pickling the typed nodes 0.48 s and
@@ -40,6 +42,10 @@ from .generic import Block, ChunkParse, Group, Line, Token, driver, parse_chunk
 PARALLEL_MIN_CHARS = 300_000
 SPAWN_MIN_CHARS = 1_500_000
 BATCH_CHARS = 100_000  # ~300 KB marshalled
+# A file of at least 4 units is cut into runs of chunks of about this many characters, so that
+# both cores parse one big file too: total // 128, between these bounds.
+UNIT_CHARS = 32_000
+UNIT_MIN_CHARS = 4_000
 PIPE_BYTES = 1 << 20
 
 
@@ -118,17 +124,22 @@ def _claim(ends, front: bool) -> int | None:
         return hi - 1
 
 
-def _work(conn, ends, texts: list[str], batch_chars: int) -> None:
-    """Claim files from the front, split and parse them; send batches of [(file number,
-    chunk spans (start, end, dangling), encoded chunks)], then None."""
+def _work(conn, ends, work: tuple[list[str], list], batch_chars: int) -> None:
+    """Claim units from the front, split and parse them; send batches of [(unit number,
+    chunk spans (start, end, dangling), encoded chunks)], then None. work is (texts, units),
+    a unit (file number, spans): a whole file (spans None: split here) or a run of one big
+    file's chunks (plan_units)."""
     gc.disable()  # short-lived and allocation-heavy, like the load it helps
+    texts, units = work
     try:
         batch, size = [], 0
         while (i := _claim(ends, front=True)) is not None:
-            text = texts[i]
-            spans = marked_chunks(text)
+            f, spans = units[i]
+            text = texts[f]
+            if spans is None:
+                spans = marked_chunks(text)
             batch.append((i, spans, [encode_chunk(parse_chunk(text[s:e])) for s, e, _d in spans]))
-            size += len(text)
+            size += spans[-1][1] - spans[0][0] if spans else 0
             if size >= batch_chars:
                 conn.send_bytes(marshal.dumps(batch))
                 batch, size = [], 0
@@ -141,6 +152,31 @@ def _work(conn, ends, texts: list[str], batch_chars: int) -> None:
         conn.close()
 
 
+def plan_units(texts: list[str], unit_chars: int) -> list[tuple[int, list | None]]:
+    """The units both processes claim: each file whole, except that a file of at least
+    4 × unit_chars is cut, between its chunks, into runs of about unit_chars (one big file
+    would otherwise be one unit, parsed by one core). (file number, None) is a whole file,
+    (file number, spans) a run of its chunks; a file's runs follow each other in file order."""
+    units: list[tuple[int, list | None]] = []
+    for f, text in enumerate(texts):
+        if len(text) < 4 * unit_chars:
+            units.append((f, None))
+            continue
+        first = len(units)
+        run: list = []
+        start = 0
+        for span in marked_chunks(text):
+            if not run:
+                start = span[0]
+            run.append(span)
+            if span[1] - start >= unit_chars:
+                units.append((f, run))
+                run = []
+        if run or len(units) == first:  # the rest, or the one (empty) run of a chunkless file
+            units.append((f, run))
+    return units
+
+
 def _widen(conn) -> None:
     """Let a pipe hold several batches, so the worker does not wait for this process to read
     (Linux; elsewhere the default buffer only makes the worker wait more)."""
@@ -151,40 +187,66 @@ def _widen(conn) -> None:
         pass
 
 
-def parse_in_parallel(texts: list[str], parse_here, assemble, cache, method: str) -> list:
-    """parse_here(text) → result for the files this process parses itself; assemble(text,
-    spans, chunk parses) → result for the worker's. Results in the order of `texts`."""
+def parse_in_parallel(texts: list[str], parse_here, assemble, cache, method: str,
+                      parse_run=None, assemble_run=None, join=None) -> list:
+    """parse_here(text) → result for the whole files this process parses itself; assemble(text,
+    spans, chunk parses) → result for the worker's. A big file is cut into runs of chunks
+    (plan_units) when parse_run(text, spans) and assemble_run(text, spans, chunk parses) give
+    a run's result and join(text, run results) the file's. Results in the order of `texts`."""
     if method == "fork":
         driver()  # build the parse table once, before the worker inherits this process
+    total = sum(map(len, texts))
+    # Small batches keep the tail short: the last one is rebuilt after the worker is done.
+    batch_chars = max(4_000, min(BATCH_CHARS, total // 32))
+    if join is not None:
+        units = plan_units(texts, max(UNIT_MIN_CHARS, min(UNIT_CHARS, total // 128)))
+    else:
+        units = [(f, None) for f in range(len(texts))]
     ctx = multiprocessing.get_context(method)
-    ends = ctx.Array("q", [0, len(texts)])
+    ends = ctx.Array("q", [0, len(units)])
     receiver, sender = ctx.Pipe(duplex=False)
     _widen(receiver)
-    # Small batches keep the tail short: the last one is rebuilt after the worker is done.
-    batch_chars = max(4_000, min(BATCH_CHARS, sum(map(len, texts)) // 32))
-    proc = ctx.Process(target=_work, args=(sender, ends, texts, batch_chars), daemon=True)
+
+    def here(u):
+        f, spans = units[u]
+        return parse_here(texts[f]) if spans is None else parse_run(texts[f], spans)
+
+    def files(results: list) -> list:
+        out: list = [None] * len(texts)
+        runs: dict[int, list] = {}
+        for (f, spans), r in zip(units, results):
+            if spans is None:
+                out[f] = r
+            else:
+                runs.setdefault(f, []).append(r)
+        for f, rs in runs.items():
+            out[f] = join(texts[f], rs)
+        return out
+
+    proc = ctx.Process(target=_work, args=(sender, ends, (texts, units), batch_chars), daemon=True)
     try:
         proc.start()
     except OSError:
         receiver.close()
         sender.close()
-        return [parse_here(t) for t in texts]
+        return files([here(u) for u in range(len(units))])
     sender.close()
-    results: list = [None] * len(texts)
+    results: list = [None] * len(units)
 
     def rebuild(data: bytes) -> None:
         for i, spans, chunks in marshal.loads(data):
-            text = texts[i]
+            f, whole = units[i]
+            text = texts[f]
             cps = []
             for (s, e, _d), enc in zip(spans, chunks):
                 cp = decode_chunk(enc)
                 if cache is not None:
                     cache.put(text[s:e], cp)
                 cps.append(cp)
-            results[i] = assemble(text, spans, cps)
+            results[i] = assemble(text, spans, cps) if whole is None else assemble_run(text, spans, cps)
 
     # Rebuild what the worker has sent whenever there is some; otherwise parse one of our own
-    # files; when none is left to claim, wait for the worker's last batches.
+    # units; when none is left to claim, wait for the worker's last batches.
     finished = False
     try:
         while True:
@@ -196,7 +258,7 @@ def parse_in_parallel(texts: list[str], parse_here, assemble, cache, method: str
                 continue
             i = _claim(ends, front=False)
             if i is not None:
-                results[i] = parse_here(texts[i])
+                results[i] = here(i)
                 continue
             receiver.poll(None)
     except (EOFError, OSError):
@@ -210,8 +272,8 @@ def parse_in_parallel(texts: list[str], parse_here, assemble, cache, method: str
         proc.join()
     for i, r in enumerate(results):
         if r is None:
-            results[i] = parse_here(texts[i])
-    return results
+            results[i] = here(i)
+    return files(results)
 
 
 _END = marshal.dumps(None)

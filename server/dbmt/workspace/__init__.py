@@ -12,6 +12,7 @@ from __future__ import annotations
 import bisect
 import gc
 import os
+import sys
 from pathlib import Path
 
 from ..diagnostics import ERROR, Diagnostic, Related
@@ -24,6 +25,8 @@ __all__ = ["Workspace", "Config", "ConfigError", "discover", "read_source"]
 
 # Signature keys whose meaning depends on what their file sees (names as that file uses them).
 SCOPED_KEYS = ("refmention:", "groupmention:", "claims:", "supporters:", "events:")
+
+_NO_KEYS: frozenset[str] = frozenset()  # shared by the units that have no key
 
 
 class Unit:
@@ -38,8 +41,8 @@ class Unit:
         self.path = path
         self.chunk = chunk
         self.diagnostics: list[Diagnostic] = []
-        self.deps: set[str] = set()
-        self.points_into: set[str] = set()  # files (its own included) its related places are in
+        self.deps: set[str] | frozenset[str] = _NO_KEYS
+        self.points_into: set[str] | frozenset[str] = _NO_KEYS  # files (its own included) its related places are in
 
 
 class FileState:
@@ -199,10 +202,12 @@ class Workspace:
             else:
                 diags, deps = run_rules(self.index, st.model, self.config, self.run_cache, None, self.facts, u.chunk)
             u.diagnostics = diags
-            u.deps = deps
+            # One copy of each key (`scope:<path>` is in every unit's set) and no empty set
+            # per unit: interned keys, a shared empty frozenset (both only read later).
+            u.deps = deps = {sys.intern(k) for k in deps} if deps else _NO_KEYS
             for key in deps:
                 self.dependents.setdefault(key, set()).add(u)
-            u.points_into = {r.path for d in diags for r in d.related}
+            u.points_into = {r.path for d in diags for r in d.related} or _NO_KEYS
             st._diagnostics = None
 
     # -- queries ----------------------------------------------------------------------------
