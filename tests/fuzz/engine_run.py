@@ -317,6 +317,10 @@ def run_case(case: Case, budget: WorkBudget = DEFAULT_BUDGET, count_work: bool =
                 target = sorted(ws.files)[0]
             old_text = ws.files[target].model.parsed.text
             new_text = apply_edit(old_text, case.edit)
+            if new_text.startswith("\ufeff"):
+                # The fresh load reads the file from disk, and read_source drops a leading BOM as
+                # every editor does; the edited text is given as the engine would read it.
+                new_text = new_text[1:]
 
             # The syntax layer alone: re-parse after the edit against a fresh parse (no cache).
             try:
