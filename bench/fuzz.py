@@ -1,0 +1,147 @@
+"""The long fuzz run of the whole engine (the short slice is tests/fuzz/test_fuzz.py).
+
+    .venv/bin/python bench/fuzz.py --inputs 100000 --seed 1 --out bench/out/fuzz-failures
+
+Draws inputs from the strategies of tests/fuzz/fuzz_inputs.py (generated, mutated, pathological,
+in turn), runs each through tests/fuzz/engine_run.py `run_case`, and prints a table: inputs by
+source, failures by kind, the most work per byte seen, inputs/s. Every failing input is written
+to the output folder (its files, the edit, and what failed) so that it can be run again with
+`--replay FOLDER`. Exits 1 on any failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "tests" / "fuzz"))
+
+from hypothesis import HealthCheck, Phase, given, seed, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+import engine_run  # noqa: E402
+from engine_run import DEPTH, KINDS, WORK, Case, Edit, run_case  # noqa: E402
+from test_fuzz import KNOWN_SLOW  # noqa: E402
+from fuzz_inputs import generated_cases, mutated_cases, pathological_cases  # noqa: E402
+
+SOURCES = ("generated", "mutated", "pathological")
+
+
+def save(out: Path, number: int, case: Case, failures) -> Path:
+    d = out / f"{number:06d}-{case.source}"
+    d.mkdir(parents=True, exist_ok=True)
+    for rel, data in case.files.items():
+        p = d / "files" / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(data)
+    meta = {"source": case.source, "label": case.label,
+            "edit": vars(case.edit) if case.edit else None,
+            "failures": [{"kind": f.kind, "detail": f.detail} for f in failures]}
+    (d / "case.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False), encoding="utf-8")
+    return d
+
+
+def load(d: Path) -> Case:
+    meta = json.loads((d / "case.json").read_text(encoding="utf-8"))
+    files = {str(p.relative_to(d / "files")): p.read_bytes() for p in sorted((d / "files").rglob("*")) if p.is_file()}
+    return Case(files, Edit(**meta["edit"]) if meta["edit"] else None, meta["source"], meta["label"])
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--inputs", type=int, default=100_000)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--max-n", type=int, default=600, help="size parameter of the pathological shapes")
+    ap.add_argument("--out", type=Path, default=HERE / "out" / "fuzz-failures")
+    ap.add_argument("--replay", type=Path, help="run the saved failing inputs of a folder again")
+    ap.add_argument("--every", type=int, default=1000, help="print progress every N inputs")
+    args = ap.parse_args(argv)
+
+    if args.replay:
+        bad = 0
+        for d in sorted(p for p in args.replay.iterdir() if (p / "case.json").exists()):
+            fails = run_case(load(d))
+            bad += bool(fails)
+            print(d.name, "ok" if not fails else "; ".join(map(str, fails)))
+        return 1 if bad else 0
+
+    by_source: Counter = Counter()
+    failing_by_source: Counter = Counter()
+    by_kind: Counter = Counter()
+    worst = {s: (0.0, "") for s in SOURCES}
+    deepest = 0
+    started = time.perf_counter()
+    done = 0
+
+    # Two generated and two mutated inputs for each pathological one: the shapes are few, big
+    # and slow, the other two sources are where the variety is.
+    strategy = st.one_of(generated_cases(), mutated_cases(), generated_cases(), mutated_cases(),
+                         pathological_cases(args.max_n))
+
+    @seed(args.seed)
+    @settings(max_examples=args.inputs, database=None, deadline=None, phases=[Phase.generate],
+              suppress_health_check=list(HealthCheck))
+    @given(strategy)
+    def one(case: Case):
+        nonlocal done, deepest
+        fails = run_case(case)
+        done += 1
+        by_source[case.source] += 1
+        m = case.measure
+        if m is not None:
+            per = m.calls / max(case.size(), 1)
+            if case.size() >= 200 and per > worst[case.source][0]:
+                worst[case.source] = (per, case.label or f"{case.size()} bytes")
+            deepest = max(deepest, m.depth)
+        if fails:
+            fails = [type(f)(f.kind + " (known slow shape)", f.detail)
+                     if f.kind in (WORK, DEPTH) and case.label.split(" ")[0] in KNOWN_SLOW else f for f in fails]
+            failing_by_source[case.source] += 1
+            for kind in {f.kind for f in fails}:
+                by_kind[kind] += 1
+            d = save(args.out, done, case, fails)
+            print(f"FAIL {d}: {fails[0]}", flush=True)
+        if done % args.every == 0:
+            rate = done / (time.perf_counter() - started)
+            print(f"{done:,} inputs, {sum(failing_by_source.values())} failing, {rate:.1f}/s", flush=True)
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, stop)
+    stopped = ""
+    try:
+        one()
+    except KeyboardInterrupt:
+        stopped = " (stopped before the end: the figures are those of the inputs run)"
+    elapsed = time.perf_counter() - started
+    print()
+    print(f"seed {args.seed}; {done:,} inputs in {elapsed:.0f} s ({done / elapsed:.1f} inputs/s); "
+          f"load average {os.getloadavg()[0]:.2f}{stopped}")
+    print()
+    print("| source | inputs | failing | most calls per byte (inputs of 200+ bytes) |")
+    print("|---|---|---|---|")
+    for s in SOURCES:
+        per, label = worst[s]
+        print(f"| {s} | {by_source[s]:,} | {failing_by_source[s]} | {per:.1f} ({label}) |")
+    print()
+    print("| failure kind | inputs |")
+    print("|---|---|")
+    for k in sorted(set(KINDS) | set(by_kind), key=lambda k: (k.split(" ")[0] not in KINDS, k)):
+        print(f"| {k} | {by_kind[k]} |")
+    print()
+    print(f"deepest call stack: {deepest} (allowed {engine_run.DEFAULT_BUDGET.depth}); "
+          f"work bound: {engine_run.DEFAULT_BUDGET}")
+    if by_kind:
+        print(f"failing inputs written to {args.out}")
+    return 1 if by_kind else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
