@@ -18,7 +18,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from .blocks import OPENERS, SCAN_RE, unclosed_openers
+from .blocks import OPENERS, SCAN_RE, SCAN_RE_NC, finditer, unclosed_openers, without_block_comments
 
 
 class Token:
@@ -281,6 +281,7 @@ class LalrDriver:
         self.errchar = tid["ERRCHAR"]
         self.end_id = tid["$END"]
         self.regex = scan_regex(terminals)
+        self.regex_nc = without_block_comments(self.regex.pattern)  # see blocks.finditer
         kinds = [-1] * (self.regex.groups + 1)
         for name, index in self.regex.groupindex.items():
             kinds[index] = tid.get(name, -1)
@@ -352,7 +353,7 @@ class LalrDriver:
         states: list = []   # states[i]: the state in which values[i] was pushed
         values: list = []
         bad: list[Token] = []
-        for m in self.regex.finditer(text):
+        for m in finditer(self.regex, self.regex_nc, text):
             t = kinds[m.lastindex]
             if t < n_kept:
                 if t < 0:
@@ -506,7 +507,7 @@ def parse_chunk(chunk: str, parse=None) -> ChunkParse:
 
 
 def _comments(chunk: str) -> list[tuple[str, int, int]]:
-    return [(m.group(), m.start(), m.end()) for m in SCAN_RE.finditer(chunk) if m.group()[:2] in ("//", "/*")]
+    return [(m.group(), m.start(), m.end()) for m in finditer(SCAN_RE, SCAN_RE_NC, chunk) if m.group()[:2] in ("//", "/*")]
 
 
 def _bad_char_message(c: str) -> str:
@@ -525,6 +526,33 @@ def _blank(text: str, start: int, end: int) -> str:
     return text[:start] + " " * (end - start) + text[end:]
 
 
+def _close_all(text: str, stack: list[tuple[str, int]], errors: list, appended: int) -> tuple[str, int]:
+    """Every bracket still open at the end, repaired in one round (innermost first, as one
+    round per bracket would: a `{` gets a `}` appended, a `(` or `[` costs the rest of its
+    line). A `{` on such a line goes with it, so it gets no `}`. One round, not one parse per
+    bracket: `Table t {` 5,000 times on a line was 5,000 parses of the whole line."""
+    for opener, at in reversed(stack):
+        closer = OPENERS[opener]
+        errors.append((at, at + 1, f"'{opener}' is never closed: expected {_CLOSER_NAME[closer]}"))
+    pieces: list[str] = []
+    braces = 0
+    done = 0        # text before this is in `pieces`
+    blank_to = -1   # end of the line of the last `(` or `[` blanked
+    for opener, at in stack:  # outermost first
+        if at < blank_to:
+            continue  # on a line already blanked from an outer `(` or `[`
+        if opener == "{":
+            braces += 1
+            continue
+        blank_to = _line_end(text, at)
+        pieces.append(text[done:at])
+        pieces.append(" " * (blank_to - at))
+        done = blank_to
+    pieces.append(text[done:])
+    pieces.append("\n}" * braces)
+    return "".join(pieces), appended + braces
+
+
 def _repair(text: str, chunk: str, tok: Token, errors: list, appended: int) -> tuple[str, int]:
     """Report why the parse stopped at `tok` and return the text with one bracket repaired."""
     n = len(chunk)
@@ -534,12 +562,7 @@ def _repair(text: str, chunk: str, tok: Token, errors: list, appended: int) -> t
             # Cannot happen with this grammar; end the loop with an empty but reported parse.
             errors.append((max(n - 1, 0), n, "unexpected end of the element"))
             return text + "\n", appended
-        opener, at = stack[-1]
-        closer = OPENERS[opener]
-        errors.append((at, at + 1, f"'{opener}' is never closed: expected {_CLOSER_NAME[closer]}"))
-        if opener == "{":
-            return text + "\n}", appended + 1
-        return _blank(text, at, _line_end(text, at)), appended
+        return _close_all(text, stack, errors, appended)
     pos = tok.start
     if tok.type in ("RPAR", "RSQB", "RBRACE"):
         stack = unclosed_openers(text, pos)
