@@ -492,11 +492,24 @@ def parse_chunk(chunk: str, parse=None) -> ChunkParse:
     errors: list[tuple[int, int, str]] = []
     text = chunk
     appended = 0
-    # Each round removes or adds one bracket, so the rounds are bounded by the brackets there are.
+    # Each round removes or adds one bracket, so the rounds are bounded by the brackets there are;
+    # each round parses the whole chunk again, so the characters parsed are counted against a
+    # budget linear in the chunk's size. Past it, the rest of the element from the line of the
+    # next error is not read (one diagnostic says so) and what is open there is closed.
+    budget = REPAIR_BUDGET_FACTOR * len(chunk) + REPAIR_BUDGET_FLOOR
+    spent = 0
+    gave_up = False
     for _ in range(len(chunk) + 2):
+        spent += len(text)
         try:
             lines, bad = parse(text)
         except ParseError as e:
+            if gave_up:
+                break  # pragma: no cover - the text left is a parsed prefix, its brackets closed
+            if e.token.type != "$END" and spent + len(text) > budget:
+                text, appended = _give_up(text, e.token, errors, appended)
+                gave_up = True
+                continue
             text, appended = _repair(text, chunk, e.token, errors, appended)
             continue
         comments = _comments(chunk) if "/" in chunk else []
@@ -524,6 +537,27 @@ def _line_end(text: str, at: int) -> int:
 
 def _blank(text: str, start: int, end: int) -> str:
     return text[:start] + " " * (end - start) + text[end:]
+
+
+# parse_chunk's repair rounds may parse REPAIR_BUDGET_FACTOR times the chunk's characters plus
+# REPAIR_BUDGET_FLOOR: an element of a few KB gets hundreds of repairs, a 1 MB one a few.
+REPAIR_BUDGET_FACTOR = 2
+REPAIR_BUDGET_FLOOR = 128 * 1024
+TOO_MANY_ERRORS = "too many syntax errors in this element: the rest of it is not read"
+
+
+def _give_up(text: str, tok: Token, errors: list, appended: int) -> tuple[str, int]:
+    """The repair budget is spent: report it at `tok`, blank the element from the start of
+    `tok`'s line (newlines kept, so positions stay), and close what is still open there."""
+    cut = text.rfind("\n", 0, tok.start) + 1
+    end = min(len(text), max(tok.end, tok.start + 1))
+    errors.append((tok.start, end, TOO_MANY_ERRORS))
+    rest = text[cut:]
+    text = text[:cut] + re.sub(r"[^\n]", " ", rest)
+    stack = unclosed_openers(text, len(text))
+    if not stack:
+        return text, appended
+    return _close_all(text, stack, errors, appended)
 
 
 def _close_all(text: str, stack: list[tuple[str, int]], errors: list, appended: int) -> tuple[str, int]:
