@@ -28,10 +28,13 @@ Every diagnostic is located in the checked file.
 from __future__ import annotations
 
 import re
+from collections import Counter
+from itertools import islice
 
 from ..syntax import nodes as n
 from ..workspace.index import qkey
-from .context import Ctx, display
+from ..diagnostics import Related
+from .context import RELATED_LIMIT, Ctx, cap_related, display
 from .facts import refresh
 from .registry import rule
 from .relations import depend_on_mentions
@@ -396,9 +399,14 @@ def duplicate_relationships(ctx: Ctx) -> None:
                 depend_on_mentions(ctx, "refmention", d)
         if len(entries) < 2:
             continue
+        # Per entry only the first places are listed (Ctx.report caps them), and the files named
+        # in the message come from counts per file: 20,000 Refs on one column stay linear.
+        per_file = Counter(o[0] for o in entries)
         for e in mine:
-            others = [o for o in entries if o is not e]
-            where = ctx.places((o[0], o[1]) for o in others)
+            others = [o for o in islice((o for o in entries if o is not e), RELATED_LIMIT + 1)]
+            where = ctx.places((p, 0) for p, c in per_file.items() if c - (p == e[0]) > 0)
+            related = [(o[0], o[1], o[2], f"relationship {o[3]} is also defined here") for o in others]
             out("DBMT105", f"relationship {e[3]} is defined more than once, with the same endpoints (also {where})",
-                e[1], e[2], related=[(o[0], o[1], o[2], f"relationship {o[3]} is also defined here") for o in others])
+                e[1], e[2], related=cap_related([Related(*r) for r in related],
+                                                more=len(entries) - 1 - len(others)))
 
