@@ -603,9 +603,25 @@ def _repair(text: str, chunk: str, tok: Token, errors: list, appended: int) -> t
         # The innermost open bracket is unclosed only if this closer closes an outer one;
         # a closer that matches nothing open is simply extra.
         if stack and OPENERS[stack[-1][0]] != tok.value and any(OPENERS[o] == tok.value for o, _ in stack):
-            opener, at = stack[-1]
-            errors.append((at, at + 1, f"'{opener}' is never closed: expected {_CLOSER_NAME[OPENERS[opener]]} before '{tok.value}'"))
-            return _blank(text, at, _line_end(text, at)), appended
+            # Every opener this closer passes over, innermost first, in one round (one round
+            # each made `((((…` then `}` cost a parse per `(`): each costs the rest of its line,
+            # and the closer too once it lies on such a line.
+            pieces: list[str] = []
+            done = len(text)
+            while stack and OPENERS[stack[-1][0]] != tok.value:
+                opener, at = stack.pop()
+                errors.append((at, at + 1, f"'{opener}' is never closed: expected {_CLOSER_NAME[OPENERS[opener]]} before '{tok.value}'"))
+                end = _line_end(text, at) if at >= 0 else at
+                if end < done:
+                    pieces.append(text[end:done])
+                    pieces.append(" " * (end - at))
+                else:
+                    pieces.append(" " * (done - at))
+                done = at
+                if pos < end:
+                    break  # the closer itself is blanked: the parse goes on past it
+            pieces.append(text[:done])
+            return "".join(reversed(pieces)), appended
         errors.append((pos, pos + 1, f"unexpected '{tok.value}': nothing to close here"))
         return _blank(text, pos, pos + 1), appended
     end = min(tok.end or pos + 1, n)
