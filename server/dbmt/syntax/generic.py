@@ -515,7 +515,7 @@ def parse_chunk(chunk: str, parse=None) -> ChunkParse:
         comments = _comments(chunk) if "/" in chunk else []
         for t in bad:
             errors.append((t.start, t.end, _bad_char_message(t.value)))
-        return ChunkParse(lines, comments, errors)
+        return ChunkParse(lines, comments, _cap_unclosed(errors))
     return ChunkParse([], [], errors)  # pragma: no cover - unreachable: every round repairs
 
 
@@ -558,6 +558,23 @@ def _give_up(text: str, tok: Token, errors: list, appended: int) -> tuple[str, i
     if not stack:
         return text, appended
     return _close_all(text, stack, errors, appended)
+
+
+# An element reports at most this many brackets that are never closed (the first ones in the
+# text); the last one reported says how many more there are.
+UNCLOSED_LIMIT = 100
+
+
+def _cap_unclosed(errors: list) -> list:
+    unclosed = [e for e in errors if " is never closed: expected " in e[2]]
+    if len(unclosed) <= UNCLOSED_LIMIT:
+        return errors
+    unclosed.sort(key=lambda e: e[0])
+    more = len(unclosed) - UNCLOSED_LIMIT
+    s, e, msg = unclosed[UNCLOSED_LIMIT - 1]
+    last = (s, e, f"{msg} (and {more} more bracket{'s' if more != 1 else ''} after this one {'are' if more != 1 else 'is'} never closed)")
+    keep = set(unclosed[:UNCLOSED_LIMIT - 1])
+    return [x for x in errors if " is never closed: expected " not in x[2] or x in keep] + [last]
 
 
 def _close_all(text: str, stack: list[tuple[str, int]], errors: list, appended: int) -> tuple[str, int]:
