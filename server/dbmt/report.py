@@ -86,16 +86,27 @@ def add_diagnostics(report: Report, diags: list[Diagnostic], pos: Callable[[str,
     """Resolves the engine's diagnostics (character offsets) into findings of the report.
     `pos(path, offset)` gives the 1-based line and column of an offset."""
 
+    # One relpath per file, not per place: a file with 50,000 diagnostics spent most of its
+    # report there.
+    rel_cwd: dict[str, str] = {}
+    rel_root: dict[str, str] = {}
+
     def place(path: str, start: int, end: int) -> Place:
         l1, c1 = pos(path, start)
         l2, c2 = pos(path, end)
-        return Place(relative(path, cwd), path, l1, c1, l2, c2)
+        rel = rel_cwd.get(path)
+        if rel is None:
+            rel = rel_cwd[path] = relative(path, cwd)
+        return Place(rel, path, l1, c1, l2, c2)
 
     for d in diags:
+        rp = rel_root.get(d.path)
+        if rp is None:
+            rp = rel_root[d.path] = relative(d.path, root)
         report.findings.append(Finding(
             code=d.code, severity=d.severity, message=d.message, place=place(d.path, d.start, d.end),
             related=tuple(RelatedPlace(place(r.path, r.start, r.end), r.message) for r in d.related),
-            root_path=relative(d.path, root)))
+            root_path=rp))
 
 
 def write(report: Report, fmt: str, out: TextIO, err: TextIO, *, color: bool = False,

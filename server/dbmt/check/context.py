@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import islice
+
 from ..diagnostics import Diagnostic, Related
 from ..suggest import close_matches
 from ..syntax import nodes as n
@@ -46,11 +48,17 @@ class Ctx:
 
     # -- reporting ----------------------------------------------------------------------
     def report(self, code: str, message: str, start: int, end: int, related=(), data: dict | None = None) -> None:
+        """One diagnostic. Related information is capped at RELATED_LIMIT places: the last one
+        shown says how many more there are (rules that could list thousands pass an iterator or
+        cap themselves, so a diagnostic per duplicate never costs the square of their number)."""
         severity = self.config.severity_of(code, dbml=self.fm.is_dbml)
         if severity is None:
             return
         self.out.append(Diagnostic(code, severity, message, self.path, start, end,
-                                   [Related(*r) if not isinstance(r, Related) else r for r in related],
+                                   cap_related([Related(*r) if not isinstance(r, Related) else r
+                                                for r in islice(related, RELATED_LIMIT + 1)],
+                                               more=max(0, len(related) - RELATED_LIMIT - 1)
+                                               if hasattr(related, "__len__") else 0),
                                    dict(data or {})))
 
     def depend(self, key: str) -> None:
@@ -196,3 +204,20 @@ def _key_of_text(text: str) -> str:
 def display(key: str) -> str:
     """`public.users` → `users`; other schemas stay qualified."""
     return key[7:] if key.startswith("public.") else key
+
+
+# At most this many related places per diagnostic; past it the last one shown says how many more.
+RELATED_LIMIT = 20
+
+
+def cap_related(related: list, more: int = 0) -> list:
+    """`related` (at most RELATED_LIMIT + 1 entries, `more` left out already) capped at
+    RELATED_LIMIT, the last entry saying how many more places there are."""
+    if len(related) <= RELATED_LIMIT and not more:
+        return related
+    extra = len(related) - RELATED_LIMIT + 1 + more
+    keep = related[:RELATED_LIMIT - 1]
+    last = related[RELATED_LIMIT - 1]
+    keep.append(Related(last.path, last.start, last.end,
+                        f"{last.message} (and {extra - 1} more place{'s' if extra - 1 != 1 else ''} not listed)"))
+    return keep

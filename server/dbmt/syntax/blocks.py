@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 # Strings and comments first (so their brackets are skipped), then the structural characters.
-SCAN_RE = re.compile(
+_SCAN = (
     r"'''(?:[^'\\]|\\[\s\S]|'(?!''))*'''"
     r"|'(?:[^'\\\n]|\\[\s\S])*'"
     r'|"(?:[^"\\\n]|\\.)*"'
@@ -23,6 +23,9 @@ SCAN_RE = re.compile(
     # the regex engine skips to the next candidate character in C (20% faster on 2 MB).
     r"|\{|\}|\(|\)|\[|\]|\n"
 )
+# The `/` of a `/*` that never closes is a token of its own (users skip it), so that every
+# failed comment attempt is followed by a match (see `finditer`).
+SCAN_RE = re.compile(_SCAN + r"|/(?=\*)")
 
 # Lines that can only begin a top-level element: a new element while a `{` is still open means
 # that `{` was never closed.
@@ -34,6 +37,46 @@ TOPLEVEL_START_RE = re.compile(
 
 OPENERS = {"(": ")", "[": "]", "{": "}"}
 
+# A block comment that never closes: the lazy `[\s\S]*?\*/` scans to the end of the text before
+# it fails, and the scan goes on after the `/`, so N such openers cost N times the rest of the
+# text. No `*/` lies after the last one (`text.rfind`), so from there on a regex without the
+# comment alternative gives the same tokens: `finditer` switches to it there.
+_BLOCK_COMMENT_FORMS = (r"(?>\/\*[\s\S]*?\*\/)", r"/\*[\s\S]*?\*/", r"\/\*[\s\S]*?\*\/")
+
+
+def without_block_comments(pattern: str) -> re.Pattern:
+    """`pattern` with every block-comment alternative replaced by one that never matches."""
+    reduced = pattern
+    for form in _BLOCK_COMMENT_FORMS:
+        reduced = reduced.replace(form, "(?!)")
+    if reduced == pattern:
+        raise ValueError("pattern has no block-comment alternative")
+    return re.compile(reduced)
+
+
+def finditer(full: re.Pattern, reduced: re.Pattern, text: str, pos: int = 0, endpos: int | None = None):
+    """`full.finditer(text, pos, endpos)` in linear time however many `/*` never close:
+    `reduced` is `without_block_comments(full.pattern)`, used from the first token that starts
+    where no `*/` follows (a comment attempt there can only fail). `full` must match at every
+    `/` of a `/*` (each scanner here has an alternative for it), so that no failed attempt
+    happens between two matches."""
+    if endpos is None:
+        endpos = len(text)
+    cut = text.rfind("*/", pos, endpos) - 1  # a `/*` at p closes only if a `*/` starts at p + 2 or later
+    if text.find("/*", max(cut, pos), endpos) < 0:
+        return full.finditer(text, pos, endpos)  # no opener that fails: the plain scan
+    return _switching(full, reduced, text, pos, endpos, cut)
+
+
+def _switching(full, reduced, text, pos, endpos, cut):
+    for m in full.finditer(text, pos, endpos):
+        yield m
+        if m.end() > cut and m.end() > m.start():
+            break
+    else:
+        return
+    yield from reduced.finditer(text, m.end(), endpos)
+
 # The chunk scanner also notes where a string or comment opens and never closes (the first
 # character of `/*`, `'''`, `'`, a backtick): text added anywhere later may close it, so an
 # incremental re-split cannot trust the chunks after such a place.
@@ -41,7 +84,9 @@ OPENERS = {"(": ")", "[": "]", "{": "}"}
 # alternative above fails there: a zero-width look-ahead notes it first, and the scan then goes
 # on as before.
 CHUNK_SCAN_RE = re.compile(r"(?P<dangling3>(?='''(?!(?:[^'\\]|\\[\s\S]|'(?!''))*''')))|"
-                           + SCAN_RE.pattern + r"|(?P<dangling>/(?=\*)|'|`)")
+                           + _SCAN + r"|(?P<dangling>/(?=\*)|'|`)")
+SCAN_RE_NC = without_block_comments(SCAN_RE.pattern)
+CHUNK_SCAN_RE_NC = without_block_comments(CHUNK_SCAN_RE.pattern)
 
 
 def split_chunks(text: str) -> list[tuple[int, int]]:
@@ -70,7 +115,8 @@ def iter_chunks(text: str, pos: int = 0, dangling: list[int] | None = None):
     stack: list[str] = []
     start = -1         # start of the current chunk, -1 between chunks
     n = len(text)
-    for m in CHUNK_SCAN_RE.finditer(text, pos):
+    last_close = text.rfind("*/")
+    for m in finditer(CHUNK_SCAN_RE, CHUNK_SCAN_RE_NC, text, pos):
         if m.lastgroup in ("dangling", "dangling3"):
             if dangling is not None:
                 dangling.append(m.start())
@@ -92,7 +138,7 @@ def iter_chunks(text: str, pos: int = 0, dangling: list[int] | None = None):
         if tok == "\n":
             if depth <= 0:
                 # Element ends here unless the next non-blank line opens its body: `Table x\n{`.
-                nxt = _next_nonblank(text, s + 1)
+                nxt = _next_nonblank(text, s + 1, last_close)
                 if nxt < n and text[nxt] == "{":
                     pos = m.end()
                     continue
@@ -127,10 +173,11 @@ def iter_chunks(text: str, pos: int = 0, dangling: list[int] | None = None):
             yield (start, end)
 
 
-def _next_nonblank(text: str, i: int) -> int:
+def _next_nonblank(text: str, i: int, last_close: int) -> int:
     """The next character that is neither blank nor in a comment (DBML allows comments between
     an element's header and the `{` of its body). Each call scans a stretch the main scan then
-    passes over once more, so splitting stays linear."""
+    passes over once more, so splitting stays linear; `last_close` is `text.rfind("*/")`, so
+    a `/*` that never closes costs nothing here."""
     n = len(text)
     while i < n:
         c = text[i]
@@ -140,7 +187,7 @@ def _next_nonblank(text: str, i: int) -> int:
             j = text.find("\n", i)
             i = n if j < 0 else j
         elif text.startswith("/*", i):
-            j = text.find("*/", i + 2)
+            j = text.find("*/", i + 2) if i + 2 <= last_close else -1
             if j < 0:
                 return i  # never closed: not a body's brace
             i = j + 2
@@ -153,7 +200,7 @@ def unclosed_openers(text: str, upto: int) -> list[tuple[str, int]]:
     """Brackets opened before `upto` and not yet closed (innermost last), strings and comments
     skipped; a closer that matches nothing is ignored."""
     stack: list[tuple[str, int]] = []
-    for m in SCAN_RE.finditer(text, 0, upto):
+    for m in finditer(SCAN_RE, SCAN_RE_NC, text, 0, upto):
         tok = m.group()
         if len(tok) != 1:
             continue

@@ -18,7 +18,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from .blocks import OPENERS, SCAN_RE, unclosed_openers
+from .blocks import OPENERS, SCAN_RE, SCAN_RE_NC, finditer, unclosed_openers, without_block_comments
 
 
 class Token:
@@ -281,6 +281,7 @@ class LalrDriver:
         self.errchar = tid["ERRCHAR"]
         self.end_id = tid["$END"]
         self.regex = scan_regex(terminals)
+        self.regex_nc = without_block_comments(self.regex.pattern)  # see blocks.finditer
         kinds = [-1] * (self.regex.groups + 1)
         for name, index in self.regex.groupindex.items():
             kinds[index] = tid.get(name, -1)
@@ -352,7 +353,7 @@ class LalrDriver:
         states: list = []   # states[i]: the state in which values[i] was pushed
         values: list = []
         bad: list[Token] = []
-        for m in self.regex.finditer(text):
+        for m in finditer(self.regex, self.regex_nc, text):
             t = kinds[m.lastindex]
             if t < n_kept:
                 if t < 0:
@@ -491,22 +492,35 @@ def parse_chunk(chunk: str, parse=None) -> ChunkParse:
     errors: list[tuple[int, int, str]] = []
     text = chunk
     appended = 0
-    # Each round removes or adds one bracket, so the rounds are bounded by the brackets there are.
+    # Each round removes or adds one bracket, so the rounds are bounded by the brackets there are;
+    # each round parses the whole chunk again, so the characters parsed are counted against a
+    # budget linear in the chunk's size. Past it, the rest of the element from the line of the
+    # next error is not read (one diagnostic says so) and what is open there is closed.
+    budget = REPAIR_BUDGET_FACTOR * len(chunk) + REPAIR_BUDGET_FLOOR
+    spent = 0
+    gave_up = False
     for _ in range(len(chunk) + 2):
+        spent += len(text)
         try:
             lines, bad = parse(text)
         except ParseError as e:
+            if gave_up:
+                break  # pragma: no cover - the text left is a parsed prefix, its brackets closed
+            if e.token.type != "$END" and spent + len(text) > budget:
+                text, appended = _give_up(text, e.token, errors, appended)
+                gave_up = True
+                continue
             text, appended = _repair(text, chunk, e.token, errors, appended)
             continue
         comments = _comments(chunk) if "/" in chunk else []
         for t in bad:
             errors.append((t.start, t.end, _bad_char_message(t.value)))
-        return ChunkParse(lines, comments, errors)
+        return ChunkParse(lines, comments, _cap_unclosed(errors))
     return ChunkParse([], [], errors)  # pragma: no cover - unreachable: every round repairs
 
 
 def _comments(chunk: str) -> list[tuple[str, int, int]]:
-    return [(m.group(), m.start(), m.end()) for m in SCAN_RE.finditer(chunk) if m.group()[:2] in ("//", "/*")]
+    return [(m.group(), m.start(), m.end()) for m in finditer(SCAN_RE, SCAN_RE_NC, chunk) if m.group()[:2] in ("//", "/*")]
 
 
 def _bad_char_message(c: str) -> str:
@@ -525,6 +539,71 @@ def _blank(text: str, start: int, end: int) -> str:
     return text[:start] + " " * (end - start) + text[end:]
 
 
+# parse_chunk's repair rounds may parse REPAIR_BUDGET_FACTOR times the chunk's characters plus
+# REPAIR_BUDGET_FLOOR: an element of a few KB gets hundreds of repairs, a 1 MB one a few.
+REPAIR_BUDGET_FACTOR = 2
+REPAIR_BUDGET_FLOOR = 128 * 1024
+TOO_MANY_ERRORS = "too many syntax errors in this element: the rest of it is not read"
+
+
+def _give_up(text: str, tok: Token, errors: list, appended: int) -> tuple[str, int]:
+    """The repair budget is spent: report it at `tok`, blank the element from the start of
+    `tok`'s line (newlines kept, so positions stay), and close what is still open there."""
+    cut = text.rfind("\n", 0, tok.start) + 1
+    end = min(len(text), max(tok.end, tok.start + 1))
+    errors.append((tok.start, end, TOO_MANY_ERRORS))
+    rest = text[cut:]
+    text = text[:cut] + re.sub(r"[^\n]", " ", rest)
+    stack = unclosed_openers(text, len(text))
+    if not stack:
+        return text, appended
+    return _close_all(text, stack, errors, appended)
+
+
+# An element reports at most this many brackets that are never closed (the first ones in the
+# text); the last one reported says how many more there are.
+UNCLOSED_LIMIT = 100
+
+
+def _cap_unclosed(errors: list) -> list:
+    unclosed = [e for e in errors if " is never closed: expected " in e[2]]
+    if len(unclosed) <= UNCLOSED_LIMIT:
+        return errors
+    unclosed.sort(key=lambda e: e[0])
+    more = len(unclosed) - UNCLOSED_LIMIT
+    s, e, msg = unclosed[UNCLOSED_LIMIT - 1]
+    last = (s, e, f"{msg} (and {more} more bracket{'s' if more != 1 else ''} after this one {'are' if more != 1 else 'is'} never closed)")
+    keep = set(unclosed[:UNCLOSED_LIMIT - 1])
+    return [x for x in errors if " is never closed: expected " not in x[2] or x in keep] + [last]
+
+
+def _close_all(text: str, stack: list[tuple[str, int]], errors: list, appended: int) -> tuple[str, int]:
+    """Every bracket still open at the end, repaired in one round (innermost first, as one
+    round per bracket would: a `{` gets a `}` appended, a `(` or `[` costs the rest of its
+    line). A `{` on such a line goes with it, so it gets no `}`. One round, not one parse per
+    bracket: `Table t {` 5,000 times on a line was 5,000 parses of the whole line."""
+    for opener, at in reversed(stack):
+        closer = OPENERS[opener]
+        errors.append((at, at + 1, f"'{opener}' is never closed: expected {_CLOSER_NAME[closer]}"))
+    pieces: list[str] = []
+    braces = 0
+    done = 0        # text before this is in `pieces`
+    blank_to = -1   # end of the line of the last `(` or `[` blanked
+    for opener, at in stack:  # outermost first
+        if at < blank_to:
+            continue  # on a line already blanked from an outer `(` or `[`
+        if opener == "{":
+            braces += 1
+            continue
+        blank_to = _line_end(text, at)
+        pieces.append(text[done:at])
+        pieces.append(" " * (blank_to - at))
+        done = blank_to
+    pieces.append(text[done:])
+    pieces.append("\n}" * braces)
+    return "".join(pieces), appended + braces
+
+
 def _repair(text: str, chunk: str, tok: Token, errors: list, appended: int) -> tuple[str, int]:
     """Report why the parse stopped at `tok` and return the text with one bracket repaired."""
     n = len(chunk)
@@ -534,21 +613,32 @@ def _repair(text: str, chunk: str, tok: Token, errors: list, appended: int) -> t
             # Cannot happen with this grammar; end the loop with an empty but reported parse.
             errors.append((max(n - 1, 0), n, "unexpected end of the element"))
             return text + "\n", appended
-        opener, at = stack[-1]
-        closer = OPENERS[opener]
-        errors.append((at, at + 1, f"'{opener}' is never closed: expected {_CLOSER_NAME[closer]}"))
-        if opener == "{":
-            return text + "\n}", appended + 1
-        return _blank(text, at, _line_end(text, at)), appended
+        return _close_all(text, stack, errors, appended)
     pos = tok.start
     if tok.type in ("RPAR", "RSQB", "RBRACE"):
         stack = unclosed_openers(text, pos)
         # The innermost open bracket is unclosed only if this closer closes an outer one;
         # a closer that matches nothing open is simply extra.
         if stack and OPENERS[stack[-1][0]] != tok.value and any(OPENERS[o] == tok.value for o, _ in stack):
-            opener, at = stack[-1]
-            errors.append((at, at + 1, f"'{opener}' is never closed: expected {_CLOSER_NAME[OPENERS[opener]]} before '{tok.value}'"))
-            return _blank(text, at, _line_end(text, at)), appended
+            # Every opener this closer passes over, innermost first, in one round (one round
+            # each made `((((…` then `}` cost a parse per `(`): each costs the rest of its line,
+            # and the closer too once it lies on such a line.
+            pieces: list[str] = []
+            done = len(text)
+            while stack and OPENERS[stack[-1][0]] != tok.value:
+                opener, at = stack.pop()
+                errors.append((at, at + 1, f"'{opener}' is never closed: expected {_CLOSER_NAME[OPENERS[opener]]} before '{tok.value}'"))
+                end = _line_end(text, at) if at >= 0 else at
+                if end < done:
+                    pieces.append(text[end:done])
+                    pieces.append(" " * (end - at))
+                else:
+                    pieces.append(" " * (done - at))
+                done = at
+                if pos < end:
+                    break  # the closer itself is blanked: the parse goes on past it
+            pieces.append(text[:done])
+            return "".join(reversed(pieces)), appended
         errors.append((pos, pos + 1, f"unexpected '{tok.value}': nothing to close here"))
         return _blank(text, pos, pos + 1), appended
     end = min(tok.end or pos + 1, n)

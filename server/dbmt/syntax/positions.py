@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
+
+# Line breaks as LSP counts them (lsp/positions.py): `\r\n`, `\n` and a lone `\r`, so the CLI
+# and the editor name the same line for a file with CR-only line breaks.
+_BREAK_RE = re.compile(r"\r\n?|\n")
 
 
 class LineIndex:
@@ -13,12 +18,22 @@ class LineIndex:
     def __init__(self, text: str):
         self.text = text
         starts = [0]
-        find = text.find
-        i = find("\n")
-        while i >= 0:
-            starts.append(i + 1)
-            i = find("\n", i + 1)
+        if "\r" in text:
+            starts.extend(m.end() for m in _BREAK_RE.finditer(text))
+        else:
+            find = text.find
+            i = find("\n")
+            while i >= 0:
+                starts.append(i + 1)
+                i = find("\n", i + 1)
         self.starts = starts
+
+    def _line_end(self, line: int) -> int:
+        """Offset of the line break ending `line` (the text's end for the last line)."""
+        if line + 1 >= len(self.starts):
+            return len(self.text)
+        nxt = self.starts[line + 1]
+        return nxt - 2 if self.text.startswith("\r\n", nxt - 2) else nxt - 1
 
     def line_col(self, offset: int) -> tuple[int, int]:
         """0-based line and character column of a character offset."""
@@ -42,8 +57,7 @@ class LineIndex:
         if line >= len(self.starts):
             return len(self.text)
         start = self.starts[line]
-        end = self.starts[line + 1] - 1 if line + 1 < len(self.starts) else len(self.text)
-        return min(start + max(col, 0), end)
+        return min(start + max(col, 0), self._line_end(line))
 
     def offset_utf16(self, line: int, col16: int) -> int:
         """Character offset of a 0-based line and UTF-16 column."""
@@ -52,7 +66,7 @@ class LineIndex:
         if line >= len(self.starts):
             return len(self.text)
         start = self.starts[line]
-        end = self.starts[line + 1] - 1 if line + 1 < len(self.starts) else len(self.text)
+        end = self._line_end(line)
         units = 0
         i = start
         while i < end and units < col16:
