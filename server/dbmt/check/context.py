@@ -187,13 +187,12 @@ class Ctx:
         shop/x.dbmt`. A message never carries a line: the text may move under an edit without
         this unit being re-checked (related information carries the exact places)."""
         import os
-        here, files = False, set()
-        for path, _offset in where:
-            if path == self.path:
-                here = True
-            else:
-                files.add(os.path.relpath(path, str(self.config.root)).replace(os.sep, "/"))
-        return ", ".join((["in this file"] if here else []) + [f"in {f}" for f in sorted(files)])
+        paths = {path for path, _offset in where}
+        here = self.path in paths
+        paths.discard(self.path)
+        root = str(self.config.root)
+        files = sorted(os.path.relpath(p, root).replace(os.sep, "/") for p in paths)
+        return ", ".join((["in this file"] if here else []) + [f"in {f}" for f in files])
 
 
 def _key_of_text(text: str) -> str:
