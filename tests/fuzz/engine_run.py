@@ -133,29 +133,8 @@ def measured(fn, *args, **kwargs):
 
 # -- comparing results ---------------------------------------------------------------------------
 
-def dump_node(x):
-    """Everything a node holds, recursively: class, offsets, text fields, children."""
-    if isinstance(x, n.Node):
-        offsets, children = n._plan(type(x))
-        out = [type(x).__name__, tuple(getattr(x, a) for a in offsets)]
-        for a in ("text", "kind", "name", "key", "op", "keyword", "placement", "code", "message",
-                  "quoted", "kind_word", "wildcard", "array"):
-            v = getattr(x, a, None)
-            if isinstance(v, (str, int, bool)):
-                out.append((a, v))
-        if isinstance(x, n.Mark):
-            out.append(tuple(x.bad_args))
-        out.extend(dump_node(getattr(x, a)) for a in children)
-        return tuple(out)
-    if isinstance(x, (list, tuple)):
-        return tuple(dump_node(v) for v in x)
-    if isinstance(x, dict):
-        return tuple((k, dump_node(v)) for k, v in x.items())
-    return x
-
-
 def dump_parse(pf):
-    return (dump_node(pf.elements), dump_node(pf.marks), dump_node(pf.comments), dump_node(pf.errors),
+    return (n.dump(pf.elements), n.dump(pf.marks), n.dump(pf.comments), n.dump(pf.errors),
             tuple((c.start, c.end) for c in pf.chunks))
 
 

@@ -14,29 +14,8 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 SOURCES = sorted(p.read_text(encoding="utf-8") for p in [*FIXTURES.rglob("*.dbm[lt]"), *EXAMPLES.rglob("*.dbmt")])
 
 
-def dump(x):
-    """Everything a node holds, recursively: class, offsets, text fields, children."""
-    if isinstance(x, n.Node):
-        offsets, children = n._plan(type(x))
-        out = [type(x).__name__, tuple(getattr(x, a) for a in offsets)]
-        for a in ("text", "kind", "name", "key", "op", "keyword", "placement", "code", "message",
-                  "quoted", "kind_word", "wildcard", "array"):
-            v = getattr(x, a, None)
-            if isinstance(v, (str, int, bool)):
-                out.append((a, v))
-        if isinstance(x, n.Mark):
-            out.append(tuple(x.bad_args))
-        out.extend(dump(getattr(x, a)) for a in children)
-        return tuple(out)
-    if isinstance(x, (list, tuple)):
-        return tuple(dump(v) for v in x)
-    if isinstance(x, dict):
-        return tuple((k, dump(v)) for k, v in x.items())
-    return x
-
-
 def whole(pf):
-    return (dump(pf.elements), dump(pf.marks), dump(pf.comments), dump(pf.errors),
+    return (n.dump(pf.elements), n.dump(pf.marks), n.dump(pf.comments), n.dump(pf.errors),
             [(c.start, c.end) for c in pf.chunks])
 
 

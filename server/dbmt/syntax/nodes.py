@@ -505,3 +505,29 @@ def _shift_all(items, d: int, seen: set[int]) -> None:
             _shift_all(y, d, seen)
         elif t is not str and t is not int:
             (_SHIFTERS.get(t) or _shifter(t))(y, d, seen)
+
+
+_DUMP_FIELDS = ("text", "kind", "name", "key", "op", "keyword", "placement", "code", "message",
+                "quoted", "kind_word", "wildcard", "array")
+
+
+def dump(x):
+    """Everything a node holds, recursively, as nested tuples: class, offsets, text fields,
+    children. Two parses mean the same thing at the same places when their dumps are equal
+    (the incremental re-parse is tested and fuzzed against a fresh one this way)."""
+    if isinstance(x, Node):
+        offsets, children = _plan(type(x))
+        out = [type(x).__name__, tuple(getattr(x, a) for a in offsets)]
+        for a in _DUMP_FIELDS:
+            v = getattr(x, a, None)
+            if isinstance(v, (str, int, bool)):
+                out.append((a, v))
+        if isinstance(x, Mark):
+            out.append(tuple(x.bad_args))
+        out.extend(dump(getattr(x, a)) for a in children)
+        return tuple(out)
+    if isinstance(x, (list, tuple)):
+        return tuple(dump(v) for v in x)
+    if isinstance(x, dict):
+        return tuple((k, dump(v)) for k, v in x.items())
+    return x
