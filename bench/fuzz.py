@@ -27,8 +27,7 @@ from hypothesis import HealthCheck, Phase, given, seed, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 import engine_run  # noqa: E402
-from engine_run import DEPTH, KINDS, WORK, Case, Edit, run_case  # noqa: E402
-from test_fuzz import KNOWN_SLOW  # noqa: E402
+from engine_run import KINDS, Case, Edit, run_case  # noqa: E402
 from fuzz_inputs import generated_cases, mutated_cases, pathological_cases  # noqa: E402
 
 SOURCES = ("generated", "mutated", "pathological")
@@ -101,8 +100,6 @@ def main(argv=None) -> int:
                 worst[case.source] = (per, case.label or f"{case.size()} bytes")
             deepest = max(deepest, m.depth)
         if fails:
-            fails = [type(f)(f.kind + " (known slow shape)", f.detail)
-                     if f.kind in (WORK, DEPTH) and case.label.split(" ")[0] in KNOWN_SLOW else f for f in fails]
             failing_by_source[case.source] += 1
             for kind in {f.kind for f in fails}:
                 by_kind[kind] += 1

@@ -2,9 +2,10 @@
 derandomized inputs of each source through the whole engine (engine_run.run_case), and every
 pathological shape at a size where a superlinear engine exceeds the linear work bound.
 
-Shapes that are still superlinear are xfail(strict=True) with the shape named: the `hangs`
-branch fixes them, and then these tests pass and the marks are removed (their minimised inputs
-are in tests/fuzz/known_slow/)."""
+Every shape passes the bound: the last six superlinear ones (same-named tables nested or opened
+by unclosed strings, many variants under %extension, many tables in one %require_columns group)
+became linear when DBMT105, the extension columns and the group contracts stopped comparing
+every pair (see bench/README.md "Fuzzing")."""
 
 from __future__ import annotations
 
@@ -49,28 +50,12 @@ def test_every_fixture_within_the_bounds(name):
     no_failures(Case(files, Edit(rel, len(files[rel]) // 2, 0, "\n}\n"), "fixture", name))
 
 
-# Shapes whose load or edit takes more than linear work today (measured: the calls per byte
-# grow ~3-4x from n=100 to n=400). Fixed on the `hangs` branch.
-KNOWN_SLOW = {
-    "nested-tables": "`Table t {` lines that never close, one inside the other",
-    "quote-openers": "many lines that open a `'` string and never close it",
-    "backtick-openers": "many lines that open a backtick expression and never close it",
-    "double-quote-openers": 'many lines that open a `"` name and never close it',
-    "many-variants": "an extension enum of many variants with %extension_exclusive ALL_EXTS and %extension",
-    "many-tables-one-group": "one TableGroup of many tables with %require_columns",
-}
 # The size at which each shape is tried: 400, more for the shapes whose growth is slower (their
 # calls per byte pass the bound only later).
 SIZE = {"backtick-openers": 1200, "many-variants": 1500}
 
 
-def shape_param(kind):
-    marks = [pytest.mark.xfail(strict=True, reason=f"superlinear: {KNOWN_SLOW[kind]} (half-built: not fixed yet)")] \
-        if kind in KNOWN_SLOW else []
-    return pytest.param(kind, marks=marks, id=kind)
-
-
-@pytest.mark.parametrize("kind", [shape_param(k) for k in SHAPES])
+@pytest.mark.parametrize("kind", SHAPES)
 def test_pathological_shape_is_linear(kind):
     """At n=400 a shape of linear cost takes a few calls per byte; a quadratic one hundreds,
     past the bound (DEFAULT_BUDGET.per_byte). The load alone: edits of these shapes are in

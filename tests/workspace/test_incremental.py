@@ -236,3 +236,37 @@ def test_random_character_edits_match_a_fresh_load(tmp_path, seed):
         Path(p).write_text(text, encoding="utf-8")
         fresh = Workspace.open(root, config=config)
         assert _dump(ws) == _dump(fresh), f"step {step}: edit of {Path(p).name} at {at}"
+
+
+def test_a_group_contract_change_in_another_file_reaches_every_member(tmp_path):
+    """DBMT402's contract is shared by a group's members (Ctx.shared): each member depends on
+    the contract alone, and a member's column type changed in its own file re-checks the others."""
+    ws = make(tmp_path, {
+        "g.dbmt": "TableGroup g {\n  %require_columns id\n  a\n  b\n  c\n}\n",
+        "a.dbmt": "Table a {\n  id int [pk]\n}\n",
+        "b.dbmt": "Table b {\n  id int [pk]\n}\n",
+        "c.dbmt": "Table c {\n  id bigint [pk]\n}\n",
+    })
+    assert [codes(ws, f, tmp_path) for f in ("a.dbmt", "b.dbmt", "c.dbmt")] == [[], [], ["DBMT402"]]
+    # b moves to bigint: the contract is now bigint (2 against 1), so a is the odd one out.
+    (tmp_path / "b.dbmt").write_text("Table b {\n  id bigint [pk]\n}\n", encoding="utf-8")
+    rechecked = ws.update_file(str(tmp_path / "b.dbmt"), "Table b {\n  id bigint [pk]\n}\n")
+    assert {str(tmp_path / f) for f in ("a.dbmt", "c.dbmt")} <= rechecked
+    assert [codes(ws, f, tmp_path) for f in ("a.dbmt", "b.dbmt", "c.dbmt")] == [["DBMT402"], [], []]
+    fresh = Workspace.open(tmp_path, config=Config(root=tmp_path))
+    assert {p: [(d.code, d.message) for d in ds] for p, ds in fresh.all_diagnostics().items()} == \
+        {p: [(d.code, d.message) for d in ds] for p, ds in ws.all_diagnostics().items()}
+
+
+def test_many_same_named_tables_report_each_with_capped_places(tmp_path):
+    """k tables of one name in one file: k DBMT105s, each listing at most RELATED_LIMIT places
+    and saying how many more (computed once per name, not once per pair)."""
+    from dbmt.check.context import RELATED_LIMIT
+
+    ws = make(tmp_path, {"a.dbmt": "".join("Table t {\n  id int\n}\n" for _ in range(50))})
+    diags = [d for d in ws.diagnostics_for(str(tmp_path / "a.dbmt")) if d.code == "DBMT105"]
+    assert len(diags) == 50
+    assert all(len(d.related) == RELATED_LIMIT for d in diags)
+    assert all(d.related[-1].message.endswith("(and 29 more places not listed)") for d in diags)
+    assert all(d.message == "table 't' is defined more than once (also in this file)" for d in diags)
+    assert all(r.start != d.start for d in diags for r in d.related)

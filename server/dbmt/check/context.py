@@ -96,6 +96,30 @@ class Ctx:
         self.cache[key + ("deps",)] = inner
         return value
 
+    def shared(self, key: tuple, compute):
+        """Like memo, for a value that reads many names (a TableGroup's column contract reads
+        every member): the reader depends on one key, `shared:<key>`, and each name the
+        computation read forwards to it (FactStore.forward), so a change to any of them
+        re-checks every reader without each of k readers holding k names (k squared)."""
+        dep = "shared:" + repr(key)
+        self.deps.add(dep)
+        if key in self.cache:
+            return self.cache[key]
+        outer, inner = self.deps, {f"scope:{self.path}"}
+        recording = self.index.recording is outer
+        self.deps = inner
+        if recording:
+            self.index.recording = inner
+        try:
+            value = compute()
+        finally:
+            self.deps = outer
+            if recording:
+                self.index.recording = outer
+        self.store.forward(dep, inner)
+        self.cache[key] = value
+        return value
+
     # -- lookups ------------------------------------------------------------------------
     def lookup(self, kind: str, key: str) -> list[Definition]:
         self.deps.add(f"{kind}:{key}")
@@ -207,6 +231,22 @@ def display(key: str) -> str:
 
 # At most this many related places per diagnostic; past it the last one shown says how many more.
 RELATED_LIMIT = 20
+
+
+class Sized:
+    """Related places given as their first few and their number: what Ctx.report takes from a
+    rule that shares one long list between many diagnostics."""
+
+    __slots__ = ("head", "total")
+
+    def __init__(self, head: list, total: int):
+        self.head, self.total = head, total
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __iter__(self):
+        return iter(self.head)
 
 
 def cap_related(related: list, more: int = 0) -> list:

@@ -104,7 +104,12 @@ def for_base(ctx: Ctx, d: Definition):
 
 def generators(ctx: Ctx, key: str) -> list[tuple[Definition, n.Mark]]:
     """(base table, its `%events_clone`) for every table whose events table is `key`, in
-    workspace order (the first one wins; the others are DBMT501)."""
+    workspace order (the first one wins; the others are DBMT501). Computed once per check run
+    (every unit of a file of many same-named tables asks)."""
+    return ctx.memo(("events-generators", key), lambda: _generators(ctx, key))
+
+
+def _generators(ctx: Ctx, key: str) -> list[tuple[Definition, n.Mark]]:
     ctx.depend(f"table:{key}")
     out = []
     for g in ctx.index.defs["table"].get(key, []):

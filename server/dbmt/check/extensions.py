@@ -210,6 +210,7 @@ def generated_columns(ctx: Ctx, d: Definition) -> list[n.Column]:
         return []
     out: list[n.Column] = []
     declared = {c.name.text for c in el.columns}
+    made: set[str] = set()  # names of `out` (a set: an enum may have thousands of variants)
     for mk in valid_marks(el, "extension"):
         arg = mk.args[0]
         found = ctx.index.visible(d.path, "enum", _key_of_text(arg.text))
@@ -220,7 +221,7 @@ def generated_columns(ctx: Ctx, d: Definition) -> list[n.Column]:
         s, t = mk.start, mk.end
         for v in e.element.values:
             name = generated_name(v.name.text)
-            if name in declared or any(c.name.text == name for c in out):
+            if name in declared or name in made:
                 continue
             target = extension_table(ctx, e, v.name.text)
             settings = [n.Setting("null", s, t, s, t)]
@@ -239,11 +240,13 @@ def generated_columns(ctx: Ctx, d: Definition) -> list[n.Column]:
             if target is not None:
                 ctx.cache[("ext:target", id(col))] = target
             out.append(col)
-        if EXT_COLUMN not in declared and not any(c.name.text == EXT_COLUMN for c in out):
+            made.add(name)
+        if EXT_COLUMN not in declared and EXT_COLUMN not in made:
             col = n.Column(n.Name(EXT_COLUMN, s, t),
                            n.TypeRef(_qn(arg.text.split("."), s, t), None, 0, arg.text, s, t), [], [], s, t)
             col.generated_from = mk
             out.append(col)
+            made.add(EXT_COLUMN)
     return out
 
 

@@ -80,6 +80,30 @@ class FactStore:
 
     def __init__(self):
         self.facts: dict[tuple, Facts] = {}
+        # Ctx.shared: a name → the shared values computed from it (`shared:<key>`), and back.
+        self.forwards: dict[str, set[str]] = {}
+        self._forwarded: dict[str, set[str]] = {}
+
+    def forward(self, dep: str, names: set[str]) -> None:
+        """`dep` (a shared value) was computed from `names`: a change to one changes it."""
+        for name in self._forwarded.pop(dep, ()):
+            targets = self.forwards.get(name)
+            if targets is not None:
+                targets.discard(dep)
+                if not targets:
+                    del self.forwards[name]
+        self._forwarded[dep] = names
+        for name in names:
+            self.forwards.setdefault(name, set()).add(dep)
+
+    def expand(self, changed: set[str]) -> None:
+        """Add to `changed` every shared value computed from a changed name (transitively)."""
+        todo = [k for k in changed if k in self.forwards]
+        while todo:
+            for dep in self.forwards.get(todo.pop(), ()):
+                if dep not in changed:
+                    changed.add(dep)
+                    todo.append(dep)
 
     def get(self, key: tuple) -> Facts:
         f = self.facts.get(key)

@@ -4,10 +4,11 @@ DBMT109), duplicate definitions (DBMT105) and `use` of missing files or names (D
 from __future__ import annotations
 
 import copy
+from collections import Counter
 
 from ..suggest import close_matches
 from ..syntax import nodes as n
-from ..workspace.index import imported, qkey
+from ..workspace.index import Definition, imported, qkey
 from .context import COLUMN_PROVIDERS, Ctx, display
 from .registry import rule
 
@@ -119,40 +120,102 @@ DUP_WORDS = {"table": "table", "enum": "enum", "group": "TableGroup", "partial":
 @rule("DBMT105")
 def duplicates(ctx: Ctx) -> None:
     """A name defined twice where one file sees both; columns, variants twice in one element."""
-    idx = ctx.index
     ctx.depend("nouse:*")
+    # The definitions of one name are gathered once per name, not once per definition: a file
+    # defining one name k times gets k diagnostics, each naming at most RELATED_LIMIT places, in
+    # time linear in k (not k squared).
+    mine: dict[tuple[str, str], list[Definition]] = {}
     for d in ctx.defs:
         if getattr(d.element, "generated_for", None) is not None:
             continue  # generated events tables: name clashes are DBMT501 (events rules)
-        others = [o for o in ctx.lookup(d.kind, d.key) if o is not d]
-        if idx.no_use_files and not ctx.fm.is_dbml:
-            # A .dbmt file without `use` lines sees every definition. (A definition in a .dbml
-            # file clashes only where DBML's own meaning sees both: DBML-accepted input never
-            # fails the check, §10.)
-            others = [o for o in idx.defs[d.kind].get(d.key, []) if o is not d]
-        else:
-            extra = []
-            for o in idx.defs[d.kind].get(d.key, []):
-                if ctx.fm.is_dbml and o.path in idx.no_use_files:
-                    continue  # that file's multi-team view is not DBML's meaning
-                if o is not d and o not in others:
-                    ctx.depend(f"scope:{o.path}")
-                    if d in idx.visible(o.path, d.kind, d.key):
-                        extra.append(o)
-            others += extra
-        others = [o for o in others if getattr(o.element, "generated_for", None) is None]
-        if others:
-            word = DUP_WORDS[d.kind]
-            where = ctx.places((o.path, o.name_node.start) for o in others)
+        mine.setdefault((d.kind, d.key), []).append(d)
+    for (kind, key), defs in mine.items():
+        seen, seen_ids, paths, by_path = ctx.memo(("duplicates", ctx.path, kind, key),
+                                                  lambda: _same_name(ctx, kind, key))
+        word = DUP_WORDS[kind]
+        for d in defs:
+            others = _Others(d, seen, id(d) in seen_ids, [os_ for vis, os_ in by_path if id(d) in vis])
+            if not others:
+                continue
+            here = Counter(paths)
+            here[d.path] -= 1
+            for os_ in others.extra:
+                here[os_[0].path] += len(os_)
+            where = ctx.places((p, 0) for p, k in here.items() if k > 0)
             ctx.report("DBMT105", f"{word} '{display(d.key)}' is defined more than once (also {where})",
                        d.name_node.start, d.name_node.end,
-                       related=[(o.path, o.name_node.start, o.name_node.end, f"{word} '{display(d.key)}' is also defined here") for o in others],
+                       related=others.related(f"{word} '{display(d.key)}' is also defined here"),
                        data={"kind": d.kind, "name": display(d.key)})
     for el in ctx.elements:
         if el.kind in ("table", "partial"):
             _dup_members(ctx, el, [c.name for c in el.columns], "column", f"table '{el.name.text if el.name else ''}'")
         elif el.kind == "enum":
             _dup_members(ctx, el, [v.name for v in el.values], "variant", f"enum '{el.name.text if el.name else ''}'")
+
+
+def _same_name(ctx: Ctx, kind: str, key: str):
+    """The definitions of one name that this file's definitions of it clash with, once per file
+    and check run (a file of k units defining one name asks k times)."""
+    idx = ctx.index
+    seen = ctx.lookup(kind, key)
+    if idx.no_use_files and not ctx.fm.is_dbml:
+        # A .dbmt file without `use` lines sees every definition. (A definition in a .dbml
+        # file clashes only where DBML's own meaning sees both: DBML-accepted input never
+        # fails the check, §10.)
+        seen = idx.defs[kind].get(key, [])
+        by_path: list[tuple[set[int], list[Definition]]] = []
+    else:
+        # Definitions elsewhere that do not see this file's but whose files see it: grouped
+        # by their file (what a file sees is the same for all of this file's definitions).
+        known = {id(o) for o in seen}
+        extra: dict[str, list[Definition]] = {}
+        for o in idx.defs[kind].get(key, []):
+            if ctx.fm.is_dbml and o.path in idx.no_use_files:
+                continue  # that file's multi-team view is not DBML's meaning
+            if id(o) not in known:
+                extra.setdefault(o.path, []).append(o)
+        by_path = []
+        for path, os_ in extra.items():
+            ctx.depend(f"scope:{path}")
+            by_path.append(({id(v) for v in idx.visible(path, kind, key)}, os_))
+    seen = [o for o in seen if getattr(o.element, "generated_for", None) is None]
+    seen_ids = {id(o) for o in seen}
+    paths = Counter(o.path for o in seen)
+    return seen, seen_ids, paths, by_path
+
+
+class _Others:
+    """The other definitions of d's name: those seen from d's file but d, then those elsewhere
+    that see d. Counted without being listed; `related` lists the first RELATED_LIMIT + 1."""
+
+    def __init__(self, d: Definition, seen: list[Definition], d_seen: bool, extra: list[list[Definition]]):
+        self.d, self.seen, self.extra = d, seen, extra
+        self.count = len(seen) - d_seen + sum(map(len, extra))
+
+    def __bool__(self) -> bool:
+        return self.count > 0
+
+    def related(self, message: str) -> "_Related":
+        return _Related(self, message)
+
+
+class _Related:
+    """Related places of one DBMT105, sized and lazily listed (Ctx.report takes what it shows)."""
+
+    def __init__(self, others: _Others, message: str):
+        self.others, self.message = others, message
+
+    def __len__(self) -> int:
+        return self.others.count
+
+    def __iter__(self):
+        d = self.others.d
+        for o in self.others.seen:
+            if o is not d:
+                yield (o.path, o.name_node.start, o.name_node.end, self.message)
+        for os_ in self.others.extra:
+            for o in os_:
+                yield (o.path, o.name_node.start, o.name_node.end, self.message)
 
 
 def _dup_members(ctx: Ctx, el, names: list[n.Name], word: str, owner: str) -> None:

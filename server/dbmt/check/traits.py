@@ -7,7 +7,7 @@ from collections import Counter
 
 from ..suggest import close_matches
 from ..workspace.index import Definition, qkey
-from .context import Ctx, display
+from .context import RELATED_LIMIT, Ctx, Sized, display
 from .facts import refresh
 from .marks import valid_marks
 from .relations import depend_on_mentions
@@ -34,17 +34,17 @@ def _groups_of_file(ctx: Ctx):
                 continue
             gid = ("group",) + g.ref
             add(gid)
-            members: list[Definition] = []
+            members: set[int] = set()  # ids of the member elements so far
             for qn in g.element.tables:
                 found, deps = ctx.resolve_from(g.path, "table", qkey(qn))
                 if not found:
                     add(gid, None, deps)
                     continue
                 t = found[0]
-                if any(m.element is t.element for m in members):
+                if id(t.element) in members:
                     add(gid, None, deps)
                     continue
-                members.append(t)
+                members.add(id(t.element))
                 add(gid, t.ref, deps)  # another file's table: by name, read back as it is now
                 add(("table",) + t.ref, (g, qn), deps)
 
@@ -123,7 +123,6 @@ def traits(ctx: Ctx) -> None:
         for g in groups:
             if g.path.endswith(".dbml"):
                 continue
-            members = members_of(ctx, g)
             for mk in valid_marks(g.element, "require_columns"):
                 seen_args = set()
                 for a in mk.args:
@@ -137,7 +136,7 @@ def traits(ctx: Ctx) -> None:
                                    related=[(g.path, a.start, a.end, f"TableGroup '{g.key}' requires '{a.text}' here")],
                                    data={"table": name, "column": a.text, "group": g.key})
                         continue
-                    _check_type(ctx, d, col, a, g, members)
+                    _check_type(ctx, d, col, a, g)
         # DBMT403: the table's groups disagree on access.
         levels = [(g, group_access(g)) for g in groups]
         levels = [(g, ga) for g, ga in levels if ga is not None]
@@ -150,35 +149,44 @@ def traits(ctx: Ctx) -> None:
                        data={"table": name, "level": lvl, "group": winner.key})
 
 
-def _check_type(ctx: Ctx, d: Definition, col, arg, g: Definition, members: list[Definition]) -> None:
+def _check_type(ctx: Ctx, d: Definition, col, arg, g: Definition) -> None:
     """DBMT402 on this member's column when its type differs from the group's contract type: the
-    type most members give the column (ties: the first member's in listing order)."""
-    typed = []
-    for m in members:
-        if m.element is not d.element:
-            ctx.depend(f"table:{m.key}")
-        c = col if m.element is d.element else ctx.column(m, arg.text)
-        if c is not None and c.type is not None:
-            typed.append((m, c))
-    if len(typed) < 2:
+    type most members give the column (ties: the first member's in listing order). The contract
+    is computed once per check run and shared by the members (Ctx.shared): a group of k tables
+    costs k, not k squared."""
+    contract = ctx.shared(("group-contract", g.ref, id(arg)), lambda: _contract(ctx, arg, g))
+    if contract is None or col.type is None or _norm_type(col.type_text) == contract[0]:
         return
-    counts = Counter(_norm_type(c.type_text) for _, c in typed)
-    top = max(counts.values())
-    contract = next(_norm_type(c.type_text) for _, c in typed if counts[_norm_type(c.type_text)] == top)
-    if col.type is None or _norm_type(col.type_text) == contract:
-        return
-    agree = [(m, c) for m, c in typed if _norm_type(c.type_text) == contract]
+    norm, expected, related, total = contract
     own = col.injected_from is None and col.generated_from is None
     start, end = (col.type.start, col.type.end) if own else (d.name_node.start, d.name_node.end)
+    ctx.report("DBMT402", f"column '{display(d.key)}.{arg.text}' is {col.type_text}, but the other members of TableGroup "
+               f"'{g.key}' give it type {expected} (contract conflict)", start, end,
+               related=Sized(related, total), data={"table": display(d.key), "column": arg.text, "group": g.key,
+                                                    "type": col.type_text, "expected": expected})
+
+
+def _contract(ctx: Ctx, arg, g: Definition):
+    """(normalised contract type, its text, the first related places, their number) of one
+    required column of a group, or None when fewer than two members type it."""
+    typed = []
+    for m in members_of(ctx, g):
+        ctx.depend(f"table:{m.key}")
+        c = ctx.column(m, arg.text)
+        if c is not None and c.type is not None:
+            typed.append((m, c, _norm_type(c.type_text)))
+    if len(typed) < 2:
+        return None
+    counts = Counter(t for _m, _c, t in typed)
+    top = max(counts.values())
+    contract = next(t for _m, _c, t in typed if counts[t] == top)
+    agree = [(m, c) for m, c, t in typed if t == contract]
     related = [(g.path, arg.start, arg.end, f"TableGroup '{g.key}' requires '{arg.text}'")]
-    for m, c in agree:
+    for m, c in agree[:RELATED_LIMIT]:
         place = (c.name.start, c.name.end) if c.injected_from is None and c.generated_from is None else \
             (m.name_node.start, m.name_node.end)
         related.append((m.path, *place, f"'{display(m.key)}.{arg.text}' is {c.type_text}"))
-    ctx.report("DBMT402", f"column '{display(d.key)}.{arg.text}' is {col.type_text}, but the other members of TableGroup "
-               f"'{g.key}' give it type {agree[0][1].type_text} (contract conflict)", start, end,
-               related=related, data={"table": display(d.key), "column": arg.text, "group": g.key,
-                                      "type": col.type_text, "expected": agree[0][1].type_text})
+    return contract, agree[0][1].type_text, related, 1 + len(agree)
 
 
 def _one_group_rule(ctx: Ctx) -> None:

@@ -358,6 +358,7 @@ class Workspace:
                 st = self.files.get(key.split(":", 1)[1])
                 if st is not None:
                     changed.update(k for k in st.model.signatures if k.startswith(SCOPED_KEYS))
+        self.facts.expand(changed)  # values shared by many units (Ctx.shared)
         affected = {id(u): u for u in units}
         for key in changed:
             for u in self.dependents.get(key, ()):

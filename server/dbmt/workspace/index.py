@@ -255,12 +255,16 @@ class Index:
     # -- maintenance -----------------------------------------------------------------
     def add(self, fm: FileModel) -> None:
         self.files[fm.path] = fm
+        touched: dict[int, list[Definition]] = {}
         for d in fm.defs:
             lst = self.defs[d.kind].setdefault(d.key, [])
             lst.append(d)
             if len(lst) > 1:
-                # The same order whatever order files were loaded or edited in.
-                lst.sort(key=_def_order)
+                touched[id(lst)] = lst
+        for lst in touched.values():
+            # The same order whatever order files were loaded or edited in (each list sorted
+            # once per file, not once per definition: one file may define a name k times).
+            lst.sort(key=_def_order)
         for alias, key in fm.aliases.items():
             self.aliases.setdefault(alias, []).append(key)
         if not fm.has_use and not fm.is_dbml:
@@ -276,12 +280,12 @@ class Index:
         fm = self.files.get(path) if keep_slot else self.files.pop(path, None)
         if fm is None:
             return None
-        for d in fm.defs:
-            lst = self.defs[d.kind].get(d.key)
+        for kind, key in {(d.kind, d.key): None for d in fm.defs}:
+            lst = self.defs[kind].get(key)
             if lst is not None:
                 lst[:] = [x for x in lst if x.path != path]
                 if not lst:
-                    del self.defs[d.kind][d.key]
+                    del self.defs[kind][key]
         for alias, key in fm.aliases.items():
             keys = self.aliases.get(alias)
             if keys is not None:
