@@ -276,7 +276,7 @@ def damaged(draw, text: str) -> str:
 
 EDIT_PIECES = DAMAGE_PIECES + ["Table t {\n  id int [pk]\n}\n", "  x int [ref: > users.id]\n", "Ref: a.b > c.d\n",
                                "  %relation\n", "Enum e {\n  a\n}", "use * from './b'\n", "  %events_clone\n",
-                               "Table", "\n{\n", "  %extension_enum AccessoryExtType.LedExt\n"]
+                               "Table", "\n{\n", "  %extension_enum AccessoryExtType.LedExt\n", "} Table u {", "}Ref: a.b > c.d"]
 
 
 @st.composite

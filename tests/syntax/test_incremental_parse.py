@@ -19,7 +19,7 @@ def whole(pf):
             [(c.start, c.end) for c in pf.chunks])
 
 
-PIECES = ["\n", "}", "{", "Table t {\n  id int [pk]\n}\n", "  x int [ref: > users.id]\n", "/* ", " */",
+PIECES = ["\n", "}", "{", "} Table u {", "\r", "Table t {\n  id int [pk]\n}\n", "  x int [ref: > users.id]\n", "/* ", " */",
           "'", "'''", "`", "[", "]", "Ref: a.b > c.d\n", "  %relation\n", "\n{\n", "Enum e {\n  a\n}",
           "// c\n", "(", ")", " ", "x", "😀", "use * from './x'\n", "Table", "  %events_clone\n"]
 

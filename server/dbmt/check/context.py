@@ -32,7 +32,10 @@ class Ctx:
             self.start, self.end = 0, len(fm.parsed.text) + 1
         else:
             self.elements, self.marks = chunk.elements, chunk.marks
-            self.start, self.end = chunk.start, chunk.end + 1
+            # The newline ending a chunk is its own (a chunk ended mid-line after a `}` owns no
+            # character past it: the next element's starts there).
+            text = fm.parsed.text
+            self.start, self.end = chunk.start, chunk.end + (1 if text[chunk.end:chunk.end + 1] in ("\n", "\r", " ", "\t") else 0)
         # The unit's definitions, the events tables its `%events_clone` marks generate included.
         if chunk is None:
             self.defs = fm.defs

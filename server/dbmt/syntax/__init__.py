@@ -205,7 +205,11 @@ def _reparse(previous: ParsedFile, text: str, cache: ChunkCache | None) -> list[
     while (keep + 1 < len(old) and old[keep + 1].start < start and not old[keep].dangling
            and -1 < text_before.find("\n", old[keep].end + 1) < start):
         keep += 1
-    resume = old[keep - 1].end + 1 if keep else 0
+    # Just past the newline that ended the last kept chunk (or at its end, for a chunk that ended
+    # mid-line after a `}`: the next element starts on that line).
+    resume = 0
+    if keep:
+        resume = old[keep - 1].end + (1 if text_before[old[keep - 1].end:old[keep - 1].end + 1] == "\n" else 0)
     # Old chunks wholly after the edit, by where they start in the new text: once the re-split
     # starts a chunk at one of these, the rest of the file splits as before.
     after = {c.start + delta: i for i, c in enumerate(old) if c.start >= old_end}

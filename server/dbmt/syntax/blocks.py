@@ -1,7 +1,9 @@
 """Splits a file into top-level elements (chunks) so each is parsed, cached and recovered alone.
 
 The scan skips strings and comments with one compiled regex and only looks at brackets and
-newlines, so it runs at C speed. A chunk ends at a newline outside every bracket. An
+newlines, so it runs at C speed. A chunk ends at a newline outside every bracket, or just after
+a `}` closing its body when another element starts on the same line (`} Table u {`, which DBML
+accepts): then its end is mid-line, with no newline at it. An
 unclosed `{` would otherwise swallow the rest of the file: a line that starts, at column 0,
 the way only top-level elements start (`Table x {`, `Ref:`, `use {` …) closes the chunk early,
 and the chunk's parse then reports the missing `}`.
@@ -161,6 +163,16 @@ def iter_chunks(text: str, pos: int = 0, dangling: list[int] | None = None):
                     del stack[i:]
                     break
             depth = len(stack)
+            if c == "}" and depth == 0 and start >= 0:
+                # DBML lets the next element start on the line a body closes on
+                # (`} Table u {`): the chunk ends at the `}` (mid-line: no newline after it).
+                j = m.end()
+                while j < n and text[j] in " \t\r":
+                    j += 1
+                if j < n and text[j] != "\n" and TOPLEVEL_START_RE.match(text, j):
+                    yield (start, m.end())
+                    start = -1
+                    stack.clear()
         pos = m.end()
     if start < 0:
         seg = text[pos:]

@@ -490,7 +490,7 @@ def parse_chunk(chunk: str, parse=None) -> ChunkParse:
     if parse is None:
         parse = driver().parse
     errors: list[tuple[int, int, str]] = []
-    text = chunk
+    text = _unclosed_comments(chunk, errors) if "/*" in chunk else chunk
     appended = 0
     # Each round removes or adds one bracket, so the rounds are bounded by the brackets there are;
     # each round parses the whole chunk again, so the characters parsed are counted against a
@@ -517,6 +517,28 @@ def parse_chunk(chunk: str, parse=None) -> ChunkParse:
             errors.append((t.start, t.end, _bad_char_message(t.value)))
         return ChunkParse(lines, comments, _cap_unclosed(errors))
     return ChunkParse([], [], errors)  # pragma: no cover - unreachable: every round repairs
+
+
+UNCLOSED_COMMENT = "unterminated comment: this '/*' is never closed (a block comment ends with '*/')"
+
+
+def _unclosed_comments(chunk: str, errors: list) -> str:
+    """Name every `/*` that never closes (the scan matches closed comments whole, so a `/` it
+    yields alone opens one that does not), and leave the rest of its line out of the parse:
+    typed in an editor, it would be the comment."""
+    cuts = [m.start() for m in finditer(SCAN_RE, SCAN_RE_NC, chunk) if m.group() == "/"]
+    if not cuts:
+        return chunk
+    parts, last = [], 0
+    for at in cuts:
+        if at < last:
+            continue  # on a line already left out
+        end = _line_end(chunk, at)
+        errors.append((at, at + 2, UNCLOSED_COMMENT))
+        parts += [chunk[last:at], " " * (end - at)]
+        last = end
+    parts.append(chunk[last:])
+    return "".join(parts)
 
 
 def _comments(chunk: str) -> list[tuple[str, int, int]]:
