@@ -1,6 +1,6 @@
 """The long fuzz run of the whole engine (the short slice is tests/fuzz/test_fuzz.py).
 
-    .venv/bin/python bench/fuzz.py --inputs 100000 --seed 1 --out bench/out/fuzz-failures
+    .venv/bin/python bench/fuzz.py --inputs 100000 --seed 1 --jobs 2 --out bench/out/fuzz-failures
 
 Draws inputs from the strategies of tests/fuzz/fuzz_inputs.py (generated, mutated, pathological,
 in turn), runs each through tests/fuzz/engine_run.py `run_case`, and prints a table: inputs by
@@ -53,24 +53,8 @@ def load(d: Path) -> Case:
     return Case(files, Edit(**meta["edit"]) if meta["edit"] else None, meta["source"], meta["label"])
 
 
-def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--inputs", type=int, default=100_000)
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--max-n", type=int, default=600, help="size parameter of the pathological shapes")
-    ap.add_argument("--out", type=Path, default=HERE / "out" / "fuzz-failures")
-    ap.add_argument("--replay", type=Path, help="run the saved failing inputs of a folder again")
-    ap.add_argument("--every", type=int, default=1000, help="print progress every N inputs")
-    args = ap.parse_args(argv)
-
-    if args.replay:
-        bad = 0
-        for d in sorted(p for p in args.replay.iterdir() if (p / "case.json").exists()):
-            fails = run_case(load(d))
-            bad += bool(fails)
-            print(d.name, "ok" if not fails else "; ".join(map(str, fails)))
-        return 1 if bad else 0
-
+def run_share(args, job: int, inputs: int) -> dict:
+    """One job's share of the long run: `inputs` inputs from its own seed; its counters."""
     by_source: Counter = Counter()
     failing_by_source: Counter = Counter()
     by_kind: Counter = Counter()
@@ -78,14 +62,14 @@ def main(argv=None) -> int:
     deepest = 0
     started = time.perf_counter()
     done = 0
+    out = args.out if args.jobs <= 1 else args.out / f"job-{job}"
 
-    # Two generated and two mutated inputs for each pathological one: the shapes are few, big
-    # and slow, the other two sources are where the variety is.
-    strategy = st.one_of(generated_cases(), mutated_cases(), generated_cases(), mutated_cases(),
-                         pathological_cases(args.max_n))
+    # Per pathological input, four generated and five mutated ones: the shapes are few, big and
+    # slow (a tenth of the inputs, most of the time), the other two sources are the variety.
+    strategy = st.one_of(*[generated_cases()] * 4, *[mutated_cases()] * 5, pathological_cases(args.max_n))
 
-    @seed(args.seed)
-    @settings(max_examples=args.inputs, database=None, deadline=None, phases=[Phase.generate],
+    @seed(args.seed * 1000 + job if args.jobs > 1 else args.seed)
+    @settings(max_examples=inputs, database=None, deadline=None, phases=[Phase.generate],
               suppress_health_check=list(HealthCheck))
     @given(strategy)
     def one(case: Case):
@@ -103,11 +87,11 @@ def main(argv=None) -> int:
             failing_by_source[case.source] += 1
             for kind in {f.kind for f in fails}:
                 by_kind[kind] += 1
-            d = save(args.out, done, case, fails)
+            d = save(out, done, case, fails)
             print(f"FAIL {d}: {fails[0]}", flush=True)
         if done % args.every == 0:
             rate = done / (time.perf_counter() - started)
-            print(f"{done:,} inputs, {sum(failing_by_source.values())} failing, {rate:.1f}/s", flush=True)
+            print(f"job {job}: {done:,} inputs, {sum(failing_by_source.values())} failing, {rate:.1f}/s", flush=True)
 
     def stop(signum, frame):
         raise KeyboardInterrupt
@@ -117,9 +101,55 @@ def main(argv=None) -> int:
         one()
     except KeyboardInterrupt:
         stopped = " (stopped before the end: the figures are those of the inputs run)"
+    return {"by_source": by_source, "failing_by_source": failing_by_source, "by_kind": by_kind,
+            "worst": worst, "deepest": deepest, "done": done, "stopped": stopped}
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--inputs", type=int, default=100_000)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--max-n", type=int, default=600, help="size parameter of the pathological shapes")
+    ap.add_argument("--out", type=Path, default=HERE / "out" / "fuzz-failures")
+    ap.add_argument("--replay", type=Path, help="run the saved failing inputs of a folder again")
+    ap.add_argument("--every", type=int, default=1000, help="print progress every N inputs")
+    ap.add_argument("--jobs", type=int, default=1, help="processes, each with its own seed (seed * 1000 + job)")
+    args = ap.parse_args(argv)
+
+    if args.replay:
+        bad = 0
+        for d in sorted(p for p in args.replay.iterdir() if (p / "case.json").exists()):
+            fails = run_case(load(d))
+            bad += bool(fails)
+            print(d.name, "ok" if not fails else "; ".join(map(str, fails)))
+        return 1 if bad else 0
+
+    started = time.perf_counter()
+    jobs = max(1, args.jobs)
+    shares = [(args, i, args.inputs // jobs + (1 if i < args.inputs % jobs else 0)) for i in range(jobs)]
+    if jobs == 1:
+        results = [run_share(*shares[0])]
+    else:
+        # Each job draws from its own seed (seed * 1000 + job) in its own process: the machine's
+        # cores work in parallel, and the figures are summed.
+        import multiprocessing
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            results = pool.starmap(run_share, shares)
+    by_source, failing_by_source, by_kind = Counter(), Counter(), Counter()
+    worst = {s: (0.0, "") for s in SOURCES}
+    deepest, done, stopped = 0, 0, ""
+    for r in results:
+        by_source.update(r["by_source"])
+        failing_by_source.update(r["failing_by_source"])
+        by_kind.update(r["by_kind"])
+        for s_ in SOURCES:
+            worst[s_] = max(worst[s_], r["worst"][s_])
+        deepest = max(deepest, r["deepest"])
+        done += r["done"]
+        stopped = stopped or r["stopped"]
     elapsed = time.perf_counter() - started
     print()
-    print(f"seed {args.seed}; {done:,} inputs in {elapsed:.0f} s ({done / elapsed:.1f} inputs/s); "
+    print(f"seed {args.seed}, {jobs} job{'s' if jobs > 1 else ''}; {done:,} inputs in {elapsed:.0f} s ({done / elapsed:.1f} inputs/s); "
           f"load average {os.getloadavg()[0]:.2f}{stopped}")
     print()
     print("| source | inputs | failing | most calls per byte (inputs of 200+ bytes) |")

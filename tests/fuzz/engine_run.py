@@ -166,13 +166,15 @@ def first_difference(a, b, path="") -> str:
 
 # -- checks on one loaded workspace --------------------------------------------------------------
 
-def range_problem(text: str, start: int, end: int) -> str | None:
-    """Why (start, end) is not a range of `text` on character boundaries, or None."""
+def range_problem(text: str, start: int, end: int, li: LineIndex | None = None) -> str | None:
+    """Why (start, end) is not a range of `text` on character boundaries, or None. `li`: the
+    text's LineIndex, when the caller has it (one per file, not one per diagnostic)."""
     if not (isinstance(start, int) and isinstance(end, int)):
         return f"offsets {start!r}, {end!r} are not integers"
     if not 0 <= start <= end <= len(text):
         return f"range {start}..{end} outside the text (length {len(text)})"
-    li = LineIndex(text)
+    if li is None:
+        li = LineIndex(text)
     for off in (start, end):
         # Every offset must survive the trip to an LSP position and back (UTF-16 columns): an
         # offset inside a surrogate pair or past a line's end would not.
@@ -187,18 +189,26 @@ def range_problem(text: str, start: int, end: int) -> str | None:
 def check_diagnostics(ws: Workspace, root: str, when: str) -> list[Failure]:
     out: list[Failure] = []
     texts = {p: st.model.parsed.text for p, st in ws.files.items()}
+    lines: dict[str, LineIndex] = {}
+
+    def index(path: str) -> LineIndex:
+        li = lines.get(path)
+        if li is None:
+            li = lines[path] = LineIndex(texts[path])
+        return li
+
     for path, diags in ws.all_diagnostics().items():
         rel = os.path.relpath(path, root)
         for d in diags:
             if d.code == "DBMT900":
                 out.append(Failure(RULE_ERROR, f"{when}, {rel}: {d.message}"))
-            why = range_problem(texts[path], d.start, d.end)
+            why = range_problem(texts[path], d.start, d.end, index(path))
             if why:
                 out.append(Failure(BAD_RANGE, f"{when}, {rel}: {d.code} {why}"))
             for r in d.related:
                 if r.path not in texts:
                     continue  # a file outside the workspace (not loaded); nothing to check against
-                why = range_problem(texts[r.path], r.start, r.end)
+                why = range_problem(texts[r.path], r.start, r.end, index(r.path))
                 if why:
                     out.append(Failure(BAD_RANGE, f"{when}, {rel}: {d.code} related in "
                                                   f"{os.path.relpath(r.path, root)}: {why}"))

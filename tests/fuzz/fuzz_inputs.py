@@ -16,6 +16,7 @@ Every case carries an edit, so the harness also compares the incremental result 
 
 from __future__ import annotations
 
+
 from functools import lru_cache
 from pathlib import Path
 
@@ -94,16 +95,22 @@ def endpoint(draw):
     return f"{t}.{draw(column)}"
 
 
+# Strategies are built once, at import, not inside the composites on every draw: building them
+# (and Hypothesis describing them) was most of a generated input's cost in the long run.
+_SETTING_OPTIONS = st.sampled_from(["pk", "primary key", "not null", "null", "unique", "increment"]) | \
+    st.builds("default: {}".format, default_value) | st.builds("note: {}".format, string) | \
+    st.builds(lambda op, e: f"ref: {op} {e}", ref_op, endpoint()) | st.builds("check: {}".format, sql) | \
+    st.builds(lambda k, v: f"{k}: {v}", ident, string)
+_SETTING_LISTS = st.lists(_SETTING_OPTIONS, max_size=4)
+
+
 @st.composite
 def column_settings(draw):
-    options = st.sampled_from(["pk", "primary key", "not null", "null", "unique", "increment"]) | \
-        st.builds("default: {}".format, default_value) | st.builds("note: {}".format, string) | \
-        st.builds(lambda op, e: f"ref: {op} {e}", ref_op, endpoint()) | st.builds("check: {}".format, sql) | \
-        st.builds(lambda k, v: f"{k}: {v}", ident, string)
-    items = draw(st.lists(options, max_size=4))
+    items = draw(_SETTING_LISTS)
     return f" [{', '.join(items)}]" if items or draw(st.booleans()) else ""
 
 
+@lru_cache(maxsize=None)
 def mark_line(where: str):
     """A mark, its arguments drawn mostly right for `where` (table | column | enum | group | any)."""
     by_place = {
@@ -126,12 +133,15 @@ def mark_line(where: str):
     }
     name = st.sampled_from(by_place.get(where, every)) if where != "any" else st.sampled_from(every)
 
+    any_name = st.sampled_from(every)
+    odd = st.sampled_from(["ALL_EXTS", "1", "'s'", "a.b.c", "E.V"])
+    arg_lists = {m: (st.lists(args_for.get(m, variant), max_size=5), st.lists(args_for.get(m, variant) | odd, max_size=5))
+                 for m in every}
+
     @st.composite
     def build(draw):
-        m = draw(st.sampled_from(every) if draw(st.integers(0, 9)) == 0 else name)
-        arg = args_for.get(m, variant)
-        args = draw(st.lists(arg | st.sampled_from(["ALL_EXTS", "1", "'s'", "a.b.c", "E.V"]) if draw(st.integers(0, 5)) == 0 else arg,
-                             max_size=5))
+        m = draw(any_name if draw(st.integers(0, 9)) == 0 else name)
+        args = draw(arg_lists[m][1] if draw(st.integers(0, 5)) == 0 else arg_lists[m][0])
         tail = draw(st.sampled_from(["", "", " // why", " /* c */"]))
         return " ".join([f"%{m}", *args]) + tail
     return build()
@@ -143,13 +153,25 @@ def column_line(draw):
     return f"  {draw(column)} {draw(st.sampled_from(TYPES))}{draw(column_settings())}{mark}"
 
 
+_INDEX_ITEM = st.builds(lambda c: c, column) | st.builds(lambda cs: f"({', '.join(cs)})", st.lists(column | sql, min_size=1, max_size=3)) | sql
+_INDEX_SETTING = st.sampled_from(["pk", "unique", "name: 'ix'", "type: hash", "type: btree", "note: 'n'"])
+_INDEX_LINES = st.lists(st.builds(lambda i, s: f"    {i}" + (f" [{', '.join(s)}]" if s else ""), _INDEX_ITEM,
+                                  st.lists(_INDEX_SETTING, max_size=2)), max_size=4)
+
+
 @st.composite
 def indexes_block(draw):
-    item = st.builds(lambda c: c, column) | st.builds(lambda cs: f"({', '.join(cs)})", st.lists(column | sql, min_size=1, max_size=3)) | sql
-    setting = st.sampled_from(["pk", "unique", "name: 'ix'", "type: hash", "type: btree", "note: 'n'"])
-    lines = draw(st.lists(st.builds(lambda i, s: f"    {i}" + (f" [{', '.join(s)}]" if s else ""), item,
-                                    st.lists(setting, max_size=2)), max_size=4))
+    lines = draw(_INDEX_LINES)
     return "  indexes {\n" + "\n".join(lines) + "\n  }"
+
+
+_TABLE_MEMBERS = st.lists(
+    column_line() | mark_line("table") | indexes_block()
+    | st.builds(lambda s: f"  Note: {s}", string)
+    | st.builds(lambda c: "  checks {\n    " + c + "\n  }", sql)
+    | st.builds(lambda p: f"  ~{p}", st.sampled_from(PARTIALS))
+    | st.builds(lambda s: f"  %{s}", st.sampled_from(["relation", "extension AccessoryExtType", "events_clone"])),
+    max_size=8)
 
 
 @st.composite
@@ -160,23 +182,21 @@ def table_element(draw, keyword="Table"):
         head += f" as {draw(ident)}"
     if draw(st.integers(0, 3)) == 0:
         head += draw(st.sampled_from([" [headercolor: #3498DB]", " [note: 'n']", " [color: #fff, owner: 'x']"]))
-    members = draw(st.lists(
-        column_line() | mark_line("table") | indexes_block()
-        | st.builds(lambda s: f"  Note: {s}", string)
-        | st.builds(lambda c: "  checks {\n    " + c + "\n  }", sql)
-        | st.builds(lambda p: f"  ~{p}", st.sampled_from(PARTIALS))
-        | st.builds(lambda s: f"  %{s}", st.sampled_from(["relation", "extension AccessoryExtType", "events_clone"])),
-        max_size=8))
+    members = draw(_TABLE_MEMBERS)
     if draw(st.integers(0, 4)) == 0 and members:
         return f"{head} {{ {members[0].strip()}\n" + "\n".join(members[1:]) + "\n}"
     return f"{head} {{\n" + "\n".join(members) + "\n}"
 
 
+_VARIANT_LINES = st.lists(st.builds(lambda v, note: f"  {v}{note}", variant,
+                                    st.sampled_from(["", "", " [note: 'v']", " [note: '😀']"])), max_size=8)
+_ENUM_MARKS = st.lists(st.builds(lambda m: f"  {m}", mark_line("enum")), max_size=4)
+
+
 @st.composite
 def enum_element(draw):
-    variants = draw(st.lists(st.builds(lambda v, note: f"  {v}{note}", variant,
-                                       st.sampled_from(["", "", " [note: 'v']", " [note: '😀']"])), max_size=8))
-    marks = draw(st.lists(st.builds(lambda m: f"  {m}", mark_line("enum")), max_size=4))
+    variants = draw(_VARIANT_LINES)
+    marks = draw(_ENUM_MARKS)
     body = variants + marks
     order = draw(st.permutations(body)) if draw(st.booleans()) else body
     return f"Enum {draw(enum)} {{\n" + "\n".join(order) + "\n}"
@@ -193,10 +213,14 @@ def ref_element(draw):
     return f"Ref{name} {{\n  {a} {op} {b}{settings}\n}}"
 
 
+_GROUP_MEMBERS = st.lists(st.builds(lambda t: f"  {t}", table), max_size=5)
+_GROUP_MARKS = st.lists(st.builds(lambda m: f"  {m}", mark_line("group")), max_size=3)
+
+
 @st.composite
 def group_element(draw):
-    members = draw(st.lists(st.builds(lambda t: f"  {t}", table), max_size=5))
-    marks = draw(st.lists(st.builds(lambda m: f"  {m}", mark_line("group")), max_size=3))
+    members = draw(_GROUP_MEMBERS)
+    marks = draw(_GROUP_MARKS)
     note = ["  Note: 'group'"] if draw(st.booleans()) else []
     settings = draw(st.sampled_from(["", " [color: #abc]", " [note: 'n']"]))
     return f"TableGroup {draw(st.sampled_from(GROUPS))}{settings} {{\n" + "\n".join(members + marks + note) + "\n}"
