@@ -2,7 +2,7 @@
 tests/editors/vscode_session.py): open examples/shop, open the diagram with the editor-title
 button, and judge what its webview drew against the workspace's model (`dbmt-lsp --export json`,
 the same engine), an edit that adds a table, a click that opens a table's definition, a drag that
-writes dbmt-layout.json. tests/editors/vscode_diagram_ui.mjs drives the UI; screenshots and its
+writes dbmt-layout.json, and that file rewritten on disk, read again. tests/editors/vscode_diagram_ui.mjs drives the UI; screenshots and its
 JSON land in tests/editors/artifacts/. Under CI=true every step is required."""
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ def session(tmp_path_factory):
         "add": {"file": "social/posting.dbmt", "text": PROBE, "table": social + "DiagramProbe"},
         "click": {"table": "t:gloves/gloves.dbmt#public.Gloves", "tabName": "gloves.dbmt"},
         "drag": {"table": social + "Users", "layoutFile": str(ws / "dbmt-layout.json")},
+        "reload": {"table": social + "Users", "x": 1234, "y": 567},
     }
     with serving(prep, ws, "code-server-diagram.log") as url:
         result = run_ui(prep, "vscode_diagram_ui.mjs", {"url": url, "steps": steps})
@@ -98,6 +99,13 @@ def test_dragging_a_table_writes_dbmt_layout_json(session):
     lines = [ln for ln in text.splitlines() if ln.startswith("    \"t:")]
     assert len(lines) == len(data["tables"])
     assert [ln.split('"')[1] for ln in lines] == sorted(data["tables"])
+
+
+def test_a_layout_file_changed_on_disk_is_read_again(session):
+    got = step(session, "reload")
+    assert got["transform"] == "translate(1234,567)"
+    # The panel did not write its own positions back over the file's.
+    assert json.loads(got["text"])["tables"]["t:social/posting.dbmt#public.Users"] == {"x": 1234, "y": 567}
 
 
 def test_open_diagram_again_reuses_the_panel(session):

@@ -68,7 +68,7 @@ await step("open", async () => {
 });
 
 if (!frame) {
-  for (const name of ["add", "click", "drag", "command"]) {
+  for (const name of ["add", "click", "drag", "reload", "command"]) {
     result.errors[name] = "not run: the diagram did not open";
   }
 } else {
@@ -123,6 +123,23 @@ if (!frame) {
       fs.existsSync(s.drag.layoutFile) ? fs.readFileSync(s.drag.layoutFile, "utf8") : null,
     );
     return { text, moved: await el.boundingBox() };
+  });
+
+  await step("reload", async () => {
+    // Another tool rewrites dbmt-layout.json (a checkout, a merge): the panel reads it again and
+    // draws the table where the file now says, replacing what was dragged.
+    const data = JSON.parse(fs.readFileSync(s.drag.layoutFile, "utf8"));
+    data.tables[s.reload.table] = { x: s.reload.x, y: s.reload.y };
+    fs.writeFileSync(s.drag.layoutFile, JSON.stringify(data, null, 2) + "\n");
+    const want = `translate(${s.reload.x},${s.reload.y})`;
+    const transform = await until(`${s.reload.table} to move to ${want}`, async () => {
+      const t = await frame.evaluate(
+        (id) => document.querySelector(`#layer-tables g.table[data-id="${id}"]`)?.getAttribute("transform") ?? "",
+        s.reload.table,
+      );
+      return t === want ? t : null;
+    });
+    return { transform, text: fs.readFileSync(s.drag.layoutFile, "utf8") };
   });
 
   await step("command", async () => {

@@ -2,7 +2,7 @@
 // server's `dbmt/diagram` model, laid out and drawn by the webview's script (dist/diagram.js,
 // from src/webview/ and editors/diagram/). This side asks the server (again on
 // `dbmt/diagramChanged`), reveals definitions the webview's clicks name, and keeps dragged
-// positions in dbmt-layout.json at the workspace root.
+// positions in dbmt-layout.json at the workspace root (read again when it changes on disk).
 import * as vscode from "vscode";
 import type { LanguageClient } from "vscode-languageclient/node";
 import { formatSaved, LAYOUT_FILE, parseSaved } from "../../diagram/saved.mjs";
@@ -37,6 +37,11 @@ export class DiagramPanel {
   private root: vscode.Uri | undefined;
   private positions: Positions = {};
   private writing: Promise<void> = Promise.resolve();
+  // dbmt-layout.json changed on disk by something else (a checkout, a merge, another editor):
+  // the positions are read again and replace the webview's.
+  private watcher: vscode.FileSystemWatcher | undefined;
+  private lastWritten: string | undefined;
+  private replaceSaved = false;
 
   static open(extensionUri: vscode.Uri, client: () => LanguageClient | undefined, log: (line: string) => void): void {
     if (DiagramPanel.current) {
@@ -78,6 +83,7 @@ export class DiagramPanel {
     panel.webview.html = this.html();
     panel.onDidDispose(() => {
       DiagramPanel.current = undefined;
+      this.watcher?.dispose();
     });
     panel.webview.onDidReceiveMessage((m: FromWebview) => this.receive(m));
   }
@@ -173,26 +179,63 @@ export class DiagramPanel {
     if (!this.root || this.root.toString() !== root.toString()) {
       this.root = root;
       this.positions = await this.readPositions();
+      this.watchLayout();
     }
-    void this.panel.webview.postMessage({ type: "model", model, saved: this.positions, filter });
+    const replace = this.replaceSaved;
+    this.replaceSaved = false;
+    void this.panel.webview.postMessage({ type: "model", model, saved: this.positions, filter, replace });
   }
 
   private layoutUri(): vscode.Uri | undefined {
     return this.root && vscode.Uri.joinPath(this.root, LAYOUT_FILE);
   }
 
-  private async readPositions(): Promise<Positions> {
+  private watchLayout(): void {
+    this.watcher?.dispose();
+    if (!this.root) {
+      return;
+    }
+    this.watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(this.root, LAYOUT_FILE));
+    const changed = () => void this.layoutChanged();
+    this.watcher.onDidChange(changed);
+    this.watcher.onDidCreate(changed);
+    this.watcher.onDidDelete(changed);
+  }
+
+  /** The layout file changed on disk: unless it is what this panel wrote last, its positions
+   * replace the ones shown (a deleted file: the automatic layout everywhere). */
+  private async layoutChanged(): Promise<void> {
+    await this.writing;
+    const text = await this.readLayoutText();
+    if (text !== undefined && text === this.lastWritten) {
+      return;
+    }
+    this.lastWritten = undefined;
+    this.positions = await this.readPositions();
+    this.log(`diagram: ${LAYOUT_FILE} changed on disk: ${Object.keys(this.positions).length} saved positions read again`);
+    this.replaceSaved = true;
+    this.revision = -1;
+    await this.refresh();
+  }
+
+  private async readLayoutText(): Promise<string | undefined> {
     const uri = this.layoutUri();
     if (!uri) {
-      return {};
+      return undefined;
     }
-    let bytes: Uint8Array;
     try {
-      bytes = await vscode.workspace.fs.readFile(uri);
+      return new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
     } catch {
+      return undefined; // no file (yet, or any more)
+    }
+  }
+
+  private async readPositions(): Promise<Positions> {
+    const text = await this.readLayoutText();
+    if (text === undefined) {
       return {}; // no file yet: nothing was dragged
     }
-    const r = parseSaved(new TextDecoder().decode(bytes));
+    const r = parseSaved(text);
     if (r.error) {
       this.log(`diagram: ${r.error}`);
       void vscode.window.showWarningMessage(`dbmt: ${r.error}.`);
@@ -207,6 +250,7 @@ export class DiagramPanel {
     }
     Object.assign(this.positions, moved);
     const text = formatSaved(this.positions);
+    this.lastWritten = text;
     this.writing = this.writing.then(async () => {
       try {
         await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));

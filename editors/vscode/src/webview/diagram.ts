@@ -144,17 +144,19 @@ function post(m: unknown): void {
 window.addEventListener("message", (e: MessageEvent) => {
   const m = e.data;
   if (m.type === "model") {
-    receive(m.model as Model, m.saved as Positions, m.filter as Record<string, unknown>);
+    receive(m.model as Model, m.saved as Positions, m.filter as Record<string, unknown>, Boolean(m.replace));
   } else if (m.type === "error") {
     statusLine.textContent = m.message;
     statusLine.classList.add("error");
   }
 });
 
-function receive(m: Model, s: Positions, f: Record<string, unknown>): void {
+function receive(m: Model, s: Positions, f: Record<string, unknown>, replace = false): void {
   const t0 = performance.now();
   model = m;
-  saved = { ...s, ...saved };
+  // The host's positions, with what was dragged here since; `replace`: the layout file changed
+  // on disk, and what it says now is the layout.
+  saved = replace ? { ...s } : { ...s, ...saved };
   filter = f;
   if (!Object.keys(f).length) {
     whole = m;
