@@ -59,9 +59,11 @@ await step("open", async () => {
   await button.waitFor({ state: "visible" });
   await button.click();
   frame = await diagramFrame();
+  // Every table in the DOM; with `culled` (thousands of tables: off-screen ones are not drawn),
+  // the model's count known and tables drawn.
   const state = await until("the diagram to draw the model's tables", async () => {
     const st = await drawnState(frame);
-    return st.tables.length && st.tables.length === st.modelTables ? st : null;
+    return st.tables.length && (s.open.culled ? st.modelTables > 0 : st.tables.length === st.modelTables) ? st : null;
   });
   await sleep(500);
   return { button: true, ...state };
@@ -84,6 +86,10 @@ if (!frame) {
       const st = await drawnState(frame);
       return st.revision > before.revision && st.modelTables === before.modelTables + 1 ? st : null;
     });
+    if (s.add.culled) {
+      await page.keyboard.press("Control+S");
+      return { before: before.revision, after: after.revision, ...after };
+    }
     // The viewport stays where it was across the update; "Fit" brings the whole in view.
     await frame.locator("#toolbar button", { hasText: "Fit" }).click();
     const fitted = await until(`${s.add.table} to be drawn`, async () => {
@@ -95,6 +101,29 @@ if (!frame) {
   });
 
   await step("click", async () => {
+    if (s.click.pick) {
+      // Zoomed out over thousands of tables only titles are drawn: zoom in (the wheel, over the
+      // diagram) until whole tables are, then take the first with its head in view
+      // (`t:<file>#<key>` names its file).
+      const box = await page.locator("iframe.webview").first().boundingBox();
+      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+      for (let i = 0; i < 30; i++) {
+        const whole = await frame.evaluate(() => document.querySelectorAll("#layer-tables g.table:not(.compact)").length);
+        if (whole >= 3) break;
+        await page.mouse.wheel(0, -400);
+        await sleep(300);
+      }
+      s.click.table = await frame.evaluate(() => {
+        for (const g of document.querySelectorAll("#layer-tables g.table:not(.compact)")) {
+          const r = g.querySelector(".head")?.getBoundingClientRect();
+          if (r && r.top > 40 && r.left > 0 && r.bottom < innerHeight && r.right < innerWidth) return g.getAttribute("data-id");
+        }
+        return null;
+      });
+      s.click.tabName = s.click.table && path.basename(s.click.table.slice(2, s.click.table.indexOf("#")));
+      s.drag.table = s.click.table;
+      if (s.reload) s.reload.table = s.click.table;
+    }
     const el = frame.locator(`#layer-tables g.table[data-id="${s.click.table}"] .head`).first();
     await el.click();
     const tab = await until(`${s.click.tabName} to be the active tab`, async () => ((await activeTab()) === s.click.tabName ? true : null));
@@ -105,7 +134,7 @@ if (!frame) {
       last = c;
       return settled ? c : "";
     });
-    return { tab: tab && s.click.tabName, cursor: pos };
+    return { tab: tab && s.click.tabName, cursor: pos, table: s.click.table };
   });
 
   await step("drag", async () => {

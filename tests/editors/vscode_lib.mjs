@@ -8,7 +8,7 @@ import { chromium } from "playwright-core";
 
 export async function launch(cfg) {
   const T = cfg.timeoutMs ?? 60000;
-  const result = { steps: {}, errors: {}, screenshots: {}, notifications: [], console: [] };
+  const result = { steps: {}, errors: {}, screenshots: {}, notifications: [], console: [], ms: {} };
   fs.mkdirSync(cfg.artifacts, { recursive: true });
 
   const browser = await chromium.launch({
@@ -71,8 +71,10 @@ export async function launch(cfg) {
       result.errors[name] = "not run: pytest asked to skip it (the server lacks the feature)";
       return;
     }
+    const t0 = Date.now();
     try {
       result.steps[name] = await fn();
+      result.ms[name] = Date.now() - t0; // wall time of the step (for bench/, never asserted)
     } catch (e) {
       result.errors[name] = String(e && e.stack ? e.stack : e);
     }
