@@ -39,6 +39,18 @@ def _refs(size: int) -> str:
     return _fill(unit, size, head)
 
 
+def _variants_exclusive(size: int) -> str:
+    n = max(1, size // 9)
+    return ("Enum E {\n" + "".join(f"  V{i}\n" for i in range(n))
+            + "  %extension_exclusive ALL_EXTS\n}\nTable T {\n  %extension E\n  id int [pk]\n}\n")
+
+
+def _group_of_many(size: int) -> str:
+    n = max(1, size // 38)
+    return ("".join(f"Table t{i} {{\n  id int [pk]\n}}\n" for i in range(n))
+            + "TableGroup g {\n  %require_columns id name\n" + "".join(f"  t{i}\n" for i in range(n)) + "}\n")
+
+
 SHAPES = {
     "table-open-one-line": lambda n: _fill("Table t { ", n),
     "comment-open": lambda n: _fill("/*", n),
@@ -54,6 +66,13 @@ SHAPES = {
     "refs-one-column": _refs,
     "garbage-lines": lambda n: _fill("@#$ !! ~ ) ] } ?? 'x \" `\n", n),
     "cr-only-breaks": lambda n: _fill("Table t {\r  id int [pk]\r}\r", n),
+    # The fuzzer's shapes that were superlinear until the DBMT105 / group-contract / extension
+    # column fixes (tests/fuzz/fuzz_inputs.py `_shape_texts`), at these sizes.
+    "nested-tables": lambda n: _fill("Table t {\n", n),
+    "quote-open-lines": lambda n: _fill("Table t { id int [note: '\n", n),
+    "same-name-tables": lambda n: _fill("Table t {\n  id int [pk]\n}\n", n),
+    "variants-exclusive": _variants_exclusive,
+    "group-of-many": _group_of_many,
 }
 
 

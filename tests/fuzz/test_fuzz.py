@@ -86,3 +86,11 @@ def test_the_work_bound_catches_a_quadratic_engine(monkeypatch):
     failures = run_case(Case({"a.dbmt": text.encode()}))
     assert [f.kind for f in failures] == [WORK], failures
     assert DEFAULT_BUDGET.per_byte < 100
+
+
+def test_an_unclosed_brace_before_crlf_lines_reports_inside_its_chunk():
+    """Found by the long run (bench/fuzz.py, seed 1): `{` typed before blank CRLF lines. The
+    repair's appended `}` lies past the chunk, and an error ending there fell between a CR and
+    its LF, a place no LSP position names."""
+    no_failures(Case({"a.dbmt": b"\n\r\n\r\n"}, Edit("a.dbmt", 0, 0, "{"), "regression", "brace-before-crlf"))
+    no_failures(Case({"a.dbmt": b"Table t {\r\n  id int\r\n\r\n"}))

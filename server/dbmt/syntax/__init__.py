@@ -134,8 +134,15 @@ def _chunk_from(text: str, start: int, end: int, cp: ChunkParse, dangling: bool)
         out.errors.append(nodes.SyntaxError_("DBMT001", msg, start + s, start + e))
     for ctext, s, e in cp.comments:
         out.comments.append(nodes.Comment(ctext, start + s, start + e))
-    interp = Interpreter(out, start)
+    # A repair's appended `}` lies past the chunk: places computed from it end at the chunk's
+    # end (before a CRLF's CR: no position lies between the two).
+    limit = end - 1 if end > start and text[end - 1] == "\r" and text[end:end + 1] == "\n" else end
+    interp = Interpreter(out, start, limit)
     interp.top_lines(cp.lines)
+    for err in out.errors:
+        if err.end > limit:
+            err.start = min(err.start, limit)
+            err.end = max(limit, err.start)
     return ChunkSyntax(start, end, out, dangling)
 
 

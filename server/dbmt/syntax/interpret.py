@@ -79,16 +79,19 @@ class FileSyntax:
 class Interpreter:
     """Interprets the generic lines of one chunk at offset `base` into `out`."""
 
-    def __init__(self, out: FileSyntax, base: int):
+    def __init__(self, out: FileSyntax, base: int, limit: int | None = None):
         self.out = out
         self.base = base
+        # The chunk's end: a `}` the repairs appended lies past it (and past a CRLF's CR there,
+        # or inside the next chunk's text), so places computed from it stop at the chunk's end.
+        self.limit = limit if limit is not None else 1 << 62
 
     # -- positions and errors ------------------------------------------------------------
     def s(self, item) -> int:
-        return item.start + self.base
+        return min(item.start + self.base, self.limit)
 
     def e(self, item) -> int:
-        return item.end + self.base
+        return min(item.end + self.base, self.limit)
 
     def error(self, message: str, start_item, end_item=None) -> None:
         end_item = start_item if end_item is None else end_item
