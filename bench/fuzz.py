@@ -89,6 +89,8 @@ def run_share(args, job: int, inputs: int) -> dict:
                 by_kind[kind] += 1
             d = save(out, done, case, fails)
             print(f"FAIL {d}: {fails[0]}", flush=True)
+        if args.seconds and time.perf_counter() - started > args.seconds:
+            raise KeyboardInterrupt  # the time box is over: the table of the inputs run
         if done % args.every == 0:
             rate = done / (time.perf_counter() - started)
             print(f"job {job}: {done:,} inputs, {sum(failing_by_source.values())} failing, {rate:.1f}/s", flush=True)
@@ -113,6 +115,7 @@ def main(argv=None) -> int:
     ap.add_argument("--out", type=Path, default=HERE / "out" / "fuzz-failures")
     ap.add_argument("--replay", type=Path, help="run the saved failing inputs of a folder again")
     ap.add_argument("--every", type=int, default=1000, help="print progress every N inputs")
+    ap.add_argument("--seconds", type=float, default=0, help="stop each job after this many seconds (0: no limit)")
     ap.add_argument("--jobs", type=int, default=1, help="processes, each with its own seed (seed * 1000 + job)")
     args = ap.parse_args(argv)
 
@@ -133,6 +136,8 @@ def main(argv=None) -> int:
         # Each job draws from its own seed (seed * 1000 + job) in its own process: the machine's
         # cores work in parallel, and the figures are summed.
         import multiprocessing
+        # SIGTERM stops the jobs (each returns its figures), not this process, which prints them.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
             results = pool.starmap(run_share, shares)
     by_source, failing_by_source, by_kind = Counter(), Counter(), Counter()

@@ -94,3 +94,17 @@ def test_an_unclosed_brace_before_crlf_lines_reports_inside_its_chunk():
     its LF, a place no LSP position names."""
     no_failures(Case({"a.dbmt": b"\n\r\n\r\n"}, Edit("a.dbmt", 0, 0, "{"), "regression", "brace-before-crlf"))
     no_failures(Case({"a.dbmt": b"Table t {\r\n  id int\r\n\r\n"}))
+
+
+def test_a_backtick_inside_a_mark_argument_costs_one_repair():
+    """Found by the long run (seed 2): `%access co`nfidential` — the lexer reads the backtick as
+    part of the mark, the chunk scanner read it as opening an expression. The scanner now reads
+    marks as the lexer does (blocks._SCAN), and the repair of an element the two views still
+    disagreed on asks the lexer what is open (one round, not one per character)."""
+    from dbmt.syntax import parse_text
+
+    text = "TableGroup g {\n  %access co`x\n}\nTable t {\n  checks {\n    `now()`\n  }\n" + "  c int\n" * 200 + "}\n"
+    pf = parse_text(text, cache=None)
+    assert pf.errors == [] and [el.kind for el in pf.elements] == ["group", "table"]
+    assert len(pf.elements[1].columns) == 200
+    no_failures(Case({"a.dbmt": text.encode()}))

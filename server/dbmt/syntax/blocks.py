@@ -15,6 +15,9 @@ import re
 
 # Strings and comments first (so their brackets are skipped), then the structural characters.
 _SCAN = (
+    # A mark and its arguments, as the lexer reads them (grammar/dbmt.lark MARK): a backtick, a
+    # quote or a bracket in an argument is part of the mark there, so it is here too.
+    r"""%[a-z_][a-z0-9_]*(?:[ \t]+(?:'[^'\n]*'|"[^"\n]*"|[^\s}'"\/]+|\/(?!\/))+)*|"""
     r"'''(?:[^'\\]|\\[\s\S]|'(?!''))*'''"
     r"|'(?:[^'\\\n]|\\[\s\S])*'"
     r'|"(?:[^"\\\n]|\\.)*"'

@@ -340,6 +340,31 @@ class LalrDriver:
         s, e = m.span()
         return ParseError(Token(self.term_names[t], m.group(), s, e))
 
+    def open_brackets(self, text: str) -> list[tuple[str, int]]:
+        """Brackets left open at the end of `text` as this lexer reads it (innermost last). The
+        fast scan (blocks.unclosed_openers) skips strings and comments but knows no marks: a
+        mark's arguments may hold a backtick or a bracket the lexer takes as part of the mark
+        (`%access co`nfidential`), so the two can disagree about what is open."""
+        names = self.term_names
+        kinds = self.kinds
+        closer_of = {"RPAR": "(", "RSQB": "[", "RBRACE": "{"}
+        opener = {"LPAR": "(", "LSQB": "[", "LBRACE": "{"}
+        stack: list[tuple[str, int]] = []
+        for m in finditer(self.regex, self.regex_nc, text):
+            t = kinds[m.lastindex]
+            if t < 0:
+                continue
+            name = names[t]
+            if name in opener:
+                stack.append((opener[name], m.start()))
+            elif name in closer_of:
+                want = closer_of[name]
+                for i in range(len(stack) - 1, -1, -1):
+                    if stack[i][0] == want:
+                        del stack[i:]
+                        break
+        return stack
+
     def parse(self, text: str) -> tuple[list, list[Token]]:
         """The chunk's lines and its ERRCHAR tokens; raises ParseError where the parse stops."""
         actions = self.actions
@@ -630,11 +655,12 @@ def _repair(text: str, chunk: str, tok: Token, errors: list, appended: int) -> t
     """Report why the parse stopped at `tok` and return the text with one bracket repaired."""
     n = len(chunk)
     if tok.type == "$END":
-        stack = unclosed_openers(text, len(text))
+        stack = unclosed_openers(text, len(text)) or driver().open_brackets(text)
         if not stack:
-            # Cannot happen with this grammar; end the loop with an empty but reported parse.
+            # Cannot happen with this grammar: report it and read no more of the element (one
+            # round, not one per character: appending a newline would not change the verdict).
             errors.append((max(n - 1, 0), n, "unexpected end of the element"))
-            return text + "\n", appended
+            return _give_up(text, tok, errors, appended)
         return _close_all(text, stack, errors, appended)
     pos = tok.start
     if tok.type in ("RPAR", "RSQB", "RBRACE"):
