@@ -83,7 +83,8 @@ export async function launch(cfg) {
 
   async function statusText(id) {
     const loc = page.locator(`[id="${id}"]`);
-    return (await loc.count()) ? (await loc.first().innerText()).trim() : "";
+    // A short read: the element may go between the count and the read (the caller retries).
+    return (await loc.count()) ? (await loc.first().innerText({ timeout: 2000 }).catch(() => "")).trim() : "";
   }
 
   async function dbmtStatus() {

@@ -23,7 +23,9 @@ async function showHover(what) {
   let asked = 0;
   return until(what, async () => {
     const loc = page.locator(".monaco-hover:visible");
-    const t = (await loc.count()) ? (await loc.first().innerText()).trim() : "";
+    // The hover may close between the count and the read (a busy machine): a short read that
+    // gives up, and the loop asks again, rather than one read waiting out the whole bound.
+    const t = (await loc.count()) ? (await loc.first().innerText({ timeout: 2000 }).catch(() => "")).trim() : "";
     if (t && !/^Loading/.test(t)) {
       return t;
     }
@@ -45,7 +47,7 @@ async function problemRows() {
 
 async function problemsEmptyMessage() {
   const loc = page.locator(".markers-panel .message-box-container, .markers-panel .pane-body .message");
-  return (await loc.count()) ? (await loc.first().innerText()).trim() : "";
+  return (await loc.count()) ? (await loc.first().innerText({ timeout: 2000 }).catch(() => "")).trim() : "";
 }
 
 // -- the session ------------------------------------------------------------------------------
@@ -143,7 +145,7 @@ await step("tokens", async () => {
     if (!(await loc.count())) {
       return "";
     }
-    const t = (await loc.first().innerText()).trim();
+    const t = (await loc.first().innerText({ timeout: 2000 }).catch(() => "")).trim();
     return t && !/^loading/i.test(t) ? t : "";
   };
   let latest = await until("the token inspector", settledInspector);

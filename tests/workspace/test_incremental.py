@@ -270,3 +270,18 @@ def test_many_same_named_tables_report_each_with_capped_places(tmp_path):
     assert all(d.related[-1].message.endswith("(and 29 more places not listed)") for d in diags)
     assert all(d.message == "table 't' is defined more than once (also in this file)" for d in diags)
     assert all(r.start != d.start for d in diags for r in d.related)
+
+
+def test_a_claim_made_invalid_by_an_extra_argument_reaches_the_enum(tmp_path):
+    """Found by the fuzzer: a `{` typed into the comment after `%extension_enum E.A` made the
+    comment the mark's arguments; the mark's first argument was unchanged, so the enum's
+    completeness check (another element) was not re-checked. The whole mark is signed now."""
+    tb = "Table TB {\n  %extension_enum E.B\n  id int [pk]\n}\n"
+    ws = make(tmp_path, {"a.dbmt": "Enum E {\n  A\n  B\n}\nTable TA {\n  %extension_enum E.A  // note\n  id int [pk]\n}\n" + tb})
+    assert codes(ws, "a.dbmt", tmp_path) == []
+    text = "Enum E {\n  A\n  B\n}\nTable TA {\n  %extension_enum E.A  /{/ note\n  id int [pk]\n}\n" + tb
+    (tmp_path / "a.dbmt").write_text(text, encoding="utf-8")
+    ws.update_file(str(tmp_path / "a.dbmt"), text)
+    fresh = Workspace.open(tmp_path, config=Config(root=tmp_path))
+    assert codes(ws, "a.dbmt", tmp_path) == codes(fresh, "a.dbmt", tmp_path)
+    assert "DBMT301" in codes(ws, "a.dbmt", tmp_path)

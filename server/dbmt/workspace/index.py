@@ -159,11 +159,14 @@ class FileModel:
         for el in parsed.elements:
             owner = el.name.text if el.name else ""
             for mk in el.marks:
+                # The whole mark is signed, not its first argument: an argument more makes the
+                # mark invalid, and the claim or support with it (found by the fuzzer: a `{`
+                # typed into a comment after a mark turned the comment into arguments).
                 if mk.name == "extension_enum" and mk.args and "." in mk.args[0].text:
                     enum_part = mk.args[0].text.rsplit(".", 1)[0]
-                    sign_enum_fact("claims", enum_part, f"{owner}={mk.args[0].text}")
+                    sign_enum_fact("claims", enum_part, f"{owner}={text[mk.start:mk.end]}")
                 elif mk.name == "extension" and mk.args:
-                    sign_enum_fact("supporters", mk.args[0].text, f"{owner}={mk.args[0].text}")
+                    sign_enum_fact("supporters", mk.args[0].text, f"{owner}={text[mk.start:mk.end]}")
                 elif mk.name in ("events_clone", "events_for"):
                     sign("events:*", f"{owner}{text[mk.start:mk.end]}")
         self.signatures: dict[str, str] = {k: "\x00".join(v) for k, v in sigs.items()}
