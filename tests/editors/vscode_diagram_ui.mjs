@@ -102,24 +102,19 @@ if (!frame) {
 
   await step("click", async () => {
     if (s.click.pick) {
-      // Zoomed out over thousands of tables only titles are drawn: zoom in (the wheel, over the
-      // diagram) until whole tables are, then take the first with its head in view
-      // (`t:<file>#<key>` names its file).
-      const box = await page.locator("iframe.webview").first().boundingBox();
-      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-      for (let i = 0; i < 30; i++) {
-        const whole = await frame.evaluate(() => document.querySelectorAll("#layer-tables g.table:not(.compact)").length);
-        if (whole >= 3) break;
+      // Zoomed out over thousands of tables only titles are drawn: zoom in around one drawn
+      // table (the wheel over it) until it is drawn whole (`t:<file>#<key>` names its file).
+      const id = await frame.evaluate(() => document.querySelector("#layer-tables g.table")?.getAttribute("data-id"));
+      for (let i = 0; i < 40 && id; i++) {
+        const el = frame.locator(`#layer-tables g.table[data-id="${id}"]`).first();
+        const b = await el.boundingBox({ timeout: 2000 }).catch(() => null);
+        if (!b) break;
+        if (!(await el.evaluate((g) => g.classList.contains("compact")))) break;
+        await page.mouse.move(b.x + b.width / 2, b.y + Math.min(b.height / 2, 10));
         await page.mouse.wheel(0, -400);
         await sleep(300);
       }
-      s.click.table = await frame.evaluate(() => {
-        for (const g of document.querySelectorAll("#layer-tables g.table:not(.compact)")) {
-          const r = g.querySelector(".head")?.getBoundingClientRect();
-          if (r && r.top > 40 && r.left > 0 && r.bottom < innerHeight && r.right < innerWidth) return g.getAttribute("data-id");
-        }
-        return null;
-      });
+      s.click.table = id;
       s.click.tabName = s.click.table && path.basename(s.click.table.slice(2, s.click.table.indexOf("#")));
       s.drag.table = s.click.table;
       if (s.reload) s.reload.table = s.click.table;

@@ -306,6 +306,7 @@ def run_case(case: Case, budget: WorkBudget = DEFAULT_BUDGET, count_work: bool =
                 target = sorted(ws.files)[0]
             old_text = ws.files[target].model.parsed.text
             new_text = apply_edit(old_text, case.edit)
+            disk_text = new_text  # what the fresh load reads from disk (read_source drops one BOM)
             if new_text.startswith("\ufeff"):
                 # The fresh load reads the file from disk, and read_source drops a leading BOM as
                 # every editor does; the edited text is given as the engine would read it.
@@ -338,7 +339,7 @@ def run_case(case: Case, budget: WorkBudget = DEFAULT_BUDGET, count_work: bool =
                 failures.append(_escaped(EXCEPTION, "edit", exc))
                 return failures
             failures += check_diagnostics(ws, str(root), "edit")
-            Path(target).write_text(new_text, encoding="utf-8", newline="")
+            Path(target).write_text(disk_text, encoding="utf-8", newline="")
             try:
                 fresh = _open(root)
             except Exception as exc:

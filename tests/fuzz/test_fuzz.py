@@ -108,3 +108,9 @@ def test_a_backtick_inside_a_mark_argument_costs_one_repair():
     assert pf.errors == [] and [el.kind for el in pf.elements] == ["group", "table"]
     assert len(pf.elements[1].columns) == 200
     no_failures(Case({"a.dbmt": text.encode()}))
+
+
+def test_several_boms_then_an_edit_matches_a_fresh_load():
+    """Found by the long run (seed 4): the harness wrote the edited text with its leading BOM
+    already dropped, and the fresh load dropped one more; the disk gets the text as saved."""
+    no_failures(Case({"a.dbmt": "\ufeff\ufeff\ufeff\r\n".encode()}, Edit("a.dbmt", 3, 1, "'''"), "regression", "boms"))
