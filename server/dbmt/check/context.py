@@ -83,18 +83,11 @@ class Ctx:
         if key in self.cache:
             self.deps.update(self.cache[key + ("deps",)])
             return self.cache[key]
-        outer, inner = self.deps, set()
-        recording = self.index.recording is outer
-        self.deps = inner
-        if recording:
-            self.index.recording = inner
+        inner: set[str] = set()
         try:
-            value = compute()
+            value = self._recorded(compute, inner)
         finally:
-            self.deps = outer
-            if recording:
-                self.index.recording = outer
-            outer |= inner
+            self.deps |= inner
         self.cache[key] = value
         self.cache[key + ("deps",)] = inner
         return value
@@ -108,20 +101,26 @@ class Ctx:
         self.deps.add(dep)
         if key in self.cache:
             return self.cache[key]
-        outer, inner = self.deps, {f"scope:{self.path}"}
+        inner = {f"scope:{self.path}"}
+        value = self._recorded(compute, inner)
+        self.store.forward(dep, inner)
+        self.cache[key] = value
+        return value
+
+    def _recorded(self, compute, inner: set[str]):
+        """compute(), with the names it resolves recorded into `inner` instead of this unit's
+        dependencies (and the index's recording, when it records for this unit)."""
+        outer = self.deps
         recording = self.index.recording is outer
         self.deps = inner
         if recording:
             self.index.recording = inner
         try:
-            value = compute()
+            return compute()
         finally:
             self.deps = outer
             if recording:
                 self.index.recording = outer
-        self.store.forward(dep, inner)
-        self.cache[key] = value
-        return value
 
     # -- lookups ------------------------------------------------------------------------
     def lookup(self, kind: str, key: str) -> list[Definition]:
