@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import copy
 from collections import Counter
+from itertools import chain, islice
 
 from ..suggest import close_matches
 from ..syntax import nodes as n
 from ..workspace.index import Definition, imported, qkey
-from .context import COLUMN_PROVIDERS, Ctx, display
+from .context import COLUMN_PROVIDERS, RELATED_LIMIT, Ctx, Sized, display
 from .registry import rule
 
 
@@ -195,27 +196,12 @@ class _Others:
     def __bool__(self) -> bool:
         return self.count > 0
 
-    def related(self, message: str) -> "_Related":
-        return _Related(self, message)
-
-
-class _Related:
-    """Related places of one DBMT105, sized and lazily listed (Ctx.report takes what it shows)."""
-
-    def __init__(self, others: _Others, message: str):
-        self.others, self.message = others, message
-
-    def __len__(self) -> int:
-        return self.others.count
-
-    def __iter__(self):
-        d = self.others.d
-        for o in self.others.seen:
-            if o is not d:
-                yield (o.path, o.name_node.start, o.name_node.end, self.message)
-        for os_ in self.others.extra:
-            for o in os_:
-                yield (o.path, o.name_node.start, o.name_node.end, self.message)
+    def related(self, message: str) -> Sized:
+        """The first RELATED_LIMIT + 1 places (what Ctx.report shows of them) and their number."""
+        d = self.d
+        places = chain((o for o in self.seen if o is not d), *self.extra)
+        return Sized([(o.path, o.name_node.start, o.name_node.end, message) for o in islice(places, RELATED_LIMIT + 1)],
+                     self.count)
 
 
 def _dup_members(ctx: Ctx, el, names: list[n.Name], word: str, owner: str) -> None:
