@@ -2,8 +2,10 @@
 tests/editors/vscode_session.py): open examples/shop, open the diagram with the editor-title
 button, and judge what its webview drew against the workspace's model (`dbmt-lsp --export json`,
 the same engine), an edit that adds a table, a click that opens a table's definition, a drag that
-writes dbmt-layout.json, and that file rewritten on disk, read again. tests/editors/vscode_diagram_ui.mjs drives the UI; screenshots and its
-JSON land in tests/editors/artifacts/. Under CI=true every step is required."""
+writes dbmt-layout.json, that file rewritten on disk, read again, the toolbar's filters (one
+team's file, a table and its neighbours) and VS Code's theme switched from dark to light.
+tests/editors/vscode_diagram_ui.mjs drives the UI; screenshots and its JSON land in
+tests/editors/artifacts/. Under CI=true every step is required."""
 
 from __future__ import annotations
 
@@ -39,6 +41,8 @@ def session(tmp_path_factory):
         "click": {"table": "t:gloves/gloves.dbmt#public.Gloves", "tabName": "gloves.dbmt"},
         "drag": {"table": social + "Users", "layoutFile": str(ws / "dbmt-layout.json")},
         "reload": {"table": social + "Users", "x": 1234, "y": 567},
+        "filter": {"file": "gloves/gloves.dbmt", "focus": "t:gloves/gloves.dbmt#public.Gloves"},
+        "theme": {"theme": "Light Modern"},
     }
     with serving(prep, ws, "code-server-diagram.log") as url:
         result = run_ui(prep, "vscode_diagram_ui.mjs", {"url": url, "steps": steps})
@@ -106,6 +110,48 @@ def test_a_layout_file_changed_on_disk_is_read_again(session):
     assert got["transform"] == "translate(1234,567)"
     # The panel did not write its own positions back over the file's.
     assert json.loads(got["text"])["tables"]["t:social/posting.dbmt#public.Users"] == {"x": 1234, "y": 567}
+
+
+def _neighbours(model: dict, start: str) -> set[str]:
+    """The tables one edge away from `start` (either way; a relation connector reaches its
+    relation table too), and `start`: what the Around filter with one hop keeps."""
+    keep = {start}
+    for e in model["edges"]:
+        ends = {e["from"]["table"], e["to"]["table"]} | ({e["via"]} if e["via"] else set())
+        if start in ends:
+            keep |= ends
+    return keep
+
+
+def test_the_filters_keep_one_file_or_one_table_and_its_neighbours(session):
+    got = step(session, "filter")
+    model = session["model"]
+    gloves = sorted(t["id"] for t in model["tables"] if t["uri"].endswith("/gloves/gloves.dbmt"))
+    assert gloves and sorted(got["file"]["tables"]) == gloves
+    assert "(filtered)" in got["file"]["status"]
+    focus = "t:gloves/gloves.dbmt#public.Gloves"
+    keep = _neighbours(model, focus)
+    assert len(keep) > 1 and sorted(got["focus"]["tables"]) == sorted(keep)
+    assert sorted(got["focus"]["edges"]) == sorted(
+        e["id"] for e in model["edges"]
+        if e["from"]["table"] in keep and e["to"]["table"] in keep and (e["via"] is None or e["via"] in keep))
+    # Cleared: the whole workspace again, with the table the edit added.
+    assert sorted(got["all"]["tables"]) == sorted([t["id"] for t in model["tables"]]
+                                                  + ["t:social/posting.dbmt#public.DiagramProbe"])
+    assert "(filtered)" not in got["all"]["status"]
+
+
+def _luminance(css: str) -> float:
+    r, g, b = (int(x) for x in re.findall(r"\d+", css)[:3])
+    return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255
+
+
+def test_the_diagram_follows_vscodes_theme_from_dark_to_light(session):
+    got = step(session, "theme")
+    assert _luminance(got["before"]["background"]) < 0.3, got
+    assert _luminance(got["after"]["background"]) > 0.7, got
+    # The tables' own colours come from the theme too, not only the page's background.
+    assert got["after"]["tableFill"] != got["before"]["tableFill"], got
 
 
 def test_open_diagram_again_reuses_the_panel(session):

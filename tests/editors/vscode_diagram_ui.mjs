@@ -70,7 +70,7 @@ await step("open", async () => {
 });
 
 if (!frame) {
-  for (const name of ["add", "click", "drag", "reload", "command"]) {
+  for (const name of ["add", "click", "drag", "reload", "filter", "theme", "command"]) {
     result.errors[name] = "not run: the diagram did not open";
   }
 } else {
@@ -102,18 +102,41 @@ if (!frame) {
 
   await step("click", async () => {
     if (s.click.pick) {
-      // Zoomed out over thousands of tables only titles are drawn: zoom in around one drawn
-      // table (the wheel over it) until it is drawn whole (`t:<file>#<key>` names its file).
-      const id = await frame.evaluate(() => document.querySelector("#layer-tables g.table")?.getAttribute("data-id"));
-      for (let i = 0; i < 40 && id; i++) {
+      // Zoomed out over thousands of tables only titles are drawn: take the drawn table nearest
+      // the middle of the canvas (wholly inside it: the culling draws a margin off-screen too)
+      // and zoom in around it (the wheel over it) until it is drawn whole (`t:<file>#<key>`
+      // names its file). The zoom keeps the point under the pointer fixed, so it stays there.
+      const id = await frame.evaluate(() => {
+        const c = document.getElementById("canvas").getBoundingClientRect();
+        const cx = c.left + c.width / 2;
+        const cy = c.top + c.height / 2;
+        let best = null;
+        let bestD = Infinity;
+        for (const g of document.querySelectorAll("#layer-tables g.table")) {
+          const r = g.getBoundingClientRect();
+          if (r.width < 1 || r.left < c.left || r.right > c.right || r.top < c.top || r.bottom > c.bottom) continue;
+          const d = (r.left + r.width / 2 - cx) ** 2 + (r.top + r.height / 2 - cy) ** 2;
+          if (d < bestD) {
+            bestD = d;
+            best = g.getAttribute("data-id");
+          }
+        }
+        return best;
+      });
+      if (!id) throw new Error("no drawn table lies wholly inside the canvas");
+      let whole = false;
+      for (let i = 0; i < 40 && !whole; i++) {
         const el = frame.locator(`#layer-tables g.table[data-id="${id}"]`).first();
-        const b = await el.boundingBox({ timeout: 2000 }).catch(() => null);
-        if (!b) break;
-        if (!(await el.evaluate((g) => g.classList.contains("compact")))) break;
-        await page.mouse.move(b.x + b.width / 2, b.y + Math.min(b.height / 2, 10));
-        await page.mouse.wheel(0, -400);
-        await sleep(300);
+        const b = await el.boundingBox({ timeout: 5000 });
+        if (!b) throw new Error(`${id} is not drawn after ${i} zoom step(s)`);
+        whole = !(await el.evaluate((g) => g.classList.contains("compact")));
+        if (!whole) {
+          await page.mouse.move(b.x + b.width / 2, b.y + Math.min(b.height / 2, 10));
+          await page.mouse.wheel(0, -400);
+          await sleep(300);
+        }
       }
+      if (!whole) throw new Error(`${id} is still drawn as its title only after 40 zoom steps`);
       s.click.table = id;
       s.click.tabName = s.click.table && path.basename(s.click.table.slice(2, s.click.table.indexOf("#")));
       s.drag.table = s.click.table;
@@ -165,6 +188,74 @@ if (!frame) {
     });
     return { transform, text: fs.readFileSync(s.drag.layoutFile, "utf8") };
   });
+
+  if (s.filter) {
+    await step("filter", async () => {
+      // The toolbar's filters, as a user picks them: one team's file, then "this table and its
+      // neighbours" (Around, one hop: the default), then everything again. "Fit" after each brings what the
+      // filter kept into view (the viewport is kept across updates, so part of it could be culled).
+      const bar = (name) => frame.locator(`#toolbar [name="${name}"]`);
+      async function filtered(what, wantFiltered, action) {
+        // Each of these changes the status line: its counts, and "(filtered)" or not.
+        const before = (await drawnState(frame)).status;
+        await action();
+        await until(what, async () => {
+          const x = await drawnState(frame);
+          return x.status !== before && x.status.includes("(filtered)") === wantFiltered ? x : null;
+        });
+        await frame.locator("#toolbar button", { hasText: "Fit" }).click();
+        return until(`${what}: every table of the model drawn`, async () => {
+          const x = await drawnState(frame);
+          return x.tables.length === x.modelTables ? x : null;
+        });
+      }
+      const file = await filtered(`the diagram filtered to ${s.filter.file}`, true, () => bar("where").selectOption({ label: s.filter.file }));
+      await filtered("the file filter cleared", false, () => bar("where").selectOption({ value: "" }));
+      const focus = await filtered(`the diagram around ${s.filter.focus}`, true, () => bar("focus").selectOption({ value: s.filter.focus }));
+      const all = await filtered("the focus cleared", false, () => bar("focus").selectOption({ value: "" }));
+      return {
+        file: { tables: file.tables, status: file.status },
+        focus: { tables: focus.tables, edges: focus.edges, status: focus.status },
+        all: { tables: all.tables, status: all.status },
+      };
+    });
+  }
+
+  if (s.theme) {
+    await step("theme", async () => {
+      // VS Code's theme switched as a user does it, with the theme picker: the webview's
+      // colours follow, without reopening it.
+      const colours = () =>
+        frame.evaluate(() => {
+          const body = document.querySelector("#layer-tables g.table .body");
+          return {
+            background: getComputedStyle(document.body).backgroundColor,
+            tableFill: body ? getComputedStyle(body).fill : "",
+            kind: [...document.body.classList].filter((c) => c.startsWith("vscode-")).join(" "),
+          };
+        });
+      const before = await colours();
+      // Preferences: Color Theme, by its keybinding (in the palette "Browse Color Themes in
+      // Marketplace" ranks first for that title).
+      await page.keyboard.press("Control+K");
+      await page.keyboard.press("Control+T");
+      const input = page.locator(".quick-input-widget input.input");
+      await input.waitFor({ state: "visible" });
+      await input.fill(s.theme.theme);
+      await until(`the theme picker to list ${s.theme.theme}`, async () => {
+        const rows = await page.locator(".quick-input-list .monaco-list-row").allInnerTexts();
+        return rows.length > 0 && rows[0].includes(s.theme.theme);
+      });
+      await page.keyboard.press("Enter");
+      const after = await until(`the webview's colours to follow ${s.theme.theme}`, async () => {
+        const c = await colours();
+        return c.background !== before.background ? c : null;
+      });
+      await sleep(300);
+      await shot("diagram-light");
+      return { before, after };
+    });
+  }
 
   await step("command", async () => {
     // The command palette's command on the open panel reveals it (one panel, not two).

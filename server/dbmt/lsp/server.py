@@ -18,6 +18,7 @@ from pygls.capabilities import ServerCapabilitiesBuilder
 from pygls.exceptions import JsonRpcException, JsonRpcInternalError
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.json_rpc import JsonRPCResponseMessage
 from pygls.protocol.language_server import lsp_method
 
 from .. import __version__
@@ -52,6 +53,16 @@ class DbmtProtocol(LanguageServerProtocol):
     def lsp_text_document__did_close(self, params):
         if (h := self.fm.features.get(types.TEXT_DOCUMENT_DID_CLOSE)) is not None:
             yield h, (params,), None
+
+    def _serialize_message(self, data):
+        """A custom request's result that is already JSON (a dict: `dbmt/diagram`'s model, 7 MB
+        at 2,000 tables) is written by `json.dumps` as it is. pygls's default has cattrs walk it
+        first, object by object, to the same dicts and lists: ~1.4 s of a 2,000-table model's
+        response on a busy machine, for no change. What is not JSON inside it (an lsprotocol
+        object) still comes back here through `json.dumps`'s `default`."""
+        if type(data) is JsonRPCResponseMessage and type(data.result) is dict:
+            return {"id": data.id, "jsonrpc": data.jsonrpc, "result": data.result}
+        return super()._serialize_message(data)
 
     @lsp_method(types.INITIALIZE)
     def lsp_initialize(self, params):
