@@ -142,7 +142,8 @@ if (!frame) {
       s.drag.table = s.click.table;
       if (s.reload) s.reload.table = s.click.table;
     }
-    const el = frame.locator(`#layer-tables g.table[data-id="${s.click.table}"] .head`).first();
+    // The table's title, as a user clicks it (the title's text lies over the head's centre).
+    const el = frame.locator(`#layer-tables g.table[data-id="${s.click.table}"] text.name`).first();
     await el.click();
     const tab = await until(`${s.click.tabName} to be the active tab`, async () => ((await activeTab()) === s.click.tabName ? true : null));
     let last = "";
@@ -175,10 +176,14 @@ if (!frame) {
   await step("reload", async () => {
     // Another tool rewrites dbmt-layout.json (a checkout, a merge): the panel reads it again and
     // draws the table where the file now says, replacing what was dragged.
+    // `relative`: a little way from where the drag left it, so that it stays on screen (a
+    // table moved out of view is culled, not drawn) among thousands.
     const data = JSON.parse(fs.readFileSync(s.drag.layoutFile, "utf8"));
-    data.tables[s.reload.table] = { x: s.reload.x, y: s.reload.y };
+    const at = data.tables[s.reload.table] ?? { x: 0, y: 0 };
+    const to = s.reload.relative ? { x: at.x + s.reload.x, y: at.y + s.reload.y } : { x: s.reload.x, y: s.reload.y };
+    data.tables[s.reload.table] = to;
     fs.writeFileSync(s.drag.layoutFile, JSON.stringify(data, null, 2) + "\n");
-    const want = `translate(${s.reload.x},${s.reload.y})`;
+    const want = `translate(${to.x},${to.y})`;
     const transform = await until(`${s.reload.table} to move to ${want}`, async () => {
       const t = await frame.evaluate(
         (id) => document.querySelector(`#layer-tables g.table[data-id="${id}"]`)?.getAttribute("transform") ?? "",
@@ -186,7 +191,7 @@ if (!frame) {
       );
       return t === want ? t : null;
     });
-    return { transform, text: fs.readFileSync(s.drag.layoutFile, "utf8") };
+    return { transform, want, text: fs.readFileSync(s.drag.layoutFile, "utf8") };
   });
 
   if (s.filter) {
