@@ -31,6 +31,7 @@ from engine_run import KINDS, Case, Edit, run_case  # noqa: E402
 from fuzz_inputs import generated_cases, mutated_cases, pathological_cases  # noqa: E402
 
 SOURCES = ("generated", "mutated", "pathological")
+BATCH = 5000  # inputs per @given call (see run_share)
 
 
 def save(out: Path, number: int, case: Case, failures) -> Path:
@@ -68,10 +69,20 @@ def run_share(args, job: int, inputs: int) -> dict:
     # slow (a tenth of the inputs, most of the time), the other two sources are the variety.
     strategy = st.one_of(*[generated_cases()] * 4, *[mutated_cases()] * 5, pathological_cases(args.max_n))
 
-    @seed(args.seed * 1000 + job if args.jobs > 1 else args.seed)
-    @settings(max_examples=inputs, database=None, deadline=None, phases=[Phase.generate],
-              suppress_health_check=list(HealthCheck))
-    @given(strategy)
+    base = args.seed * 1000 + job if args.jobs > 1 else args.seed
+
+    def batch(number: int, n: int):
+        # Hypothesis remembers every input one @given call drew (to draw new ones): over 50,000
+        # inputs that grew one process to ~7 GB. So a long run is batches of BATCH inputs; the
+        # first batch draws from the job's seed as before, batch k from (seed, k).
+        @seed(base if number == 0 else f"{base}/{number}")
+        @settings(max_examples=n, database=None, deadline=None, phases=[Phase.generate],
+                  suppress_health_check=list(HealthCheck))
+        @given(strategy)
+        def run(case: Case):
+            one(case)
+        run()
+
     def one(case: Case):
         nonlocal done, deepest
         fails = run_case(case)
@@ -100,7 +111,10 @@ def run_share(args, job: int, inputs: int) -> dict:
     signal.signal(signal.SIGTERM, stop)
     stopped = ""
     try:
-        one()
+        number = 0
+        while done < inputs:
+            batch(number, min(BATCH, inputs - done))
+            number += 1
     except KeyboardInterrupt:
         stopped = " (stopped before the end: the figures are those of the inputs run)"
     return {"by_source": by_source, "failing_by_source": failing_by_source, "by_kind": by_kind,
