@@ -285,3 +285,28 @@ def test_a_claim_made_invalid_by_an_extra_argument_reaches_the_enum(tmp_path):
     fresh = Workspace.open(tmp_path, config=Config(root=tmp_path))
     assert codes(ws, "a.dbmt", tmp_path) == codes(fresh, "a.dbmt", tmp_path)
     assert "DBMT301" in codes(ws, "a.dbmt", tmp_path)
+
+
+def test_a_generated_events_column_is_placed_in_its_base_file_and_moves_with_it(tmp_path):
+    # ShoeEvents (b.dbmt) gets `id` from its base Shoes (a.dbmt): generated at Shoes'
+    # `%events_clone` mark, so "declared here" is that mark, in a.dbmt — and an edit above it in
+    # a.dbmt moves the place, as a fresh load puts it (found by the long fuzz run, seed 5).
+    base = "Table Shoes {\n  %events_clone\n  id key_t [pk]\n}\n"
+    files = {
+        "a.dbmt": base,
+        "b.dbmt": "Table ShoeEvents {\n  %events_for Shoes\n  previous_id int [ref: > ShoeEvents.id]\n}\n",
+    }
+    ws = make(tmp_path, files)
+
+    def places(w):
+        d = next(d for d in w.diagnostics_for(str(tmp_path / "b.dbmt")) if d.code == "DBMT605")
+        return [(Path(r.path).name, r.start, r.end) for r in d.related]
+
+    mark = base.index("%events_clone")
+    assert places(ws)[1] == ("a.dbmt", mark, mark + len("%events_clone"))
+    edited = "// the shoes team\n" + base
+    ws.update_file(str(tmp_path / "a.dbmt"), edited)
+    (tmp_path / "a.dbmt").write_text(edited, encoding="utf-8")
+    fresh = Workspace.open(tmp_path, config=Config(root=tmp_path))
+    assert places(ws) == places(fresh)
+    assert places(ws)[1][1] == edited.index("%events_clone")

@@ -247,11 +247,19 @@ def _identity(qname: str, raw_args: str | None, array: int, text: str) -> tuple:
 
 
 def _column_path(ctx: Ctx, d, col: n.Column) -> str:
-    """The file a column's offsets refer to (an injected column lives in its partial's file)."""
+    """The file a column's offsets refer to: an injected column lives in its partial's file; a
+    column an `%events_for` table gets from its base (the generated `id`, `<base>_id`, `action`
+    at the base's `%events_clone` mark, and copies of the base's columns) in the base's file,
+    which may be another file than the events table's."""
     if col.injected_from:
         p = ctx.named("partial", col.injected_from)
         if p is not None:
             return p.path
+    if col.generated_from is not None and not any(c is col for c in d.element.columns):
+        from .events import for_base
+        fb = for_base(ctx, d)
+        if fb is not None and fb[1] is not None:
+            return fb[1].path
     return d.path
 
 
