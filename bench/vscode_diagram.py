@@ -122,7 +122,10 @@ def main(argv=None) -> int:
     (BENCH / "out" / "vscode-diagram-last-run.md").write_text(text)
     print(text)
     print(f"screenshots: {result['screenshots']}")
-    shutil.rmtree(tmp.base, ignore_errors=True)
+    if not os.environ.get("DBMT_BENCH_KEEP"):
+        shutil.rmtree(tmp.base, ignore_errors=True)
+    else:
+        print(f"kept: {tmp.base}")
     return 1 if failed else 0
 
 

@@ -83,6 +83,9 @@ def test_an_edit_adding_a_table_makes_it_appear(session):
     assert "t:social/posting.dbmt#public.DiagramProbe" in got["tables"]
     probe_edges = [e for e in got["edges"] if "DiagramProbe" in e]
     assert len(probe_edges) == 1, got["edges"]
+    # The update reached the webview as a patch: the one new table and its one edge, not the
+    # whole model again.
+    assert got["update"] == "patch 1 1", got["update"]
 
 
 def test_clicking_a_table_opens_its_definition(session):

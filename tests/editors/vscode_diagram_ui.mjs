@@ -41,6 +41,7 @@ function drawnState(frame) {
     generated: [...document.querySelectorAll("#layer-tables g.column.generated")].length,
     badges: [...document.querySelectorAll("#layer-tables g.badge")].map((e) => e.textContent),
     status: document.getElementById("status").textContent,
+    update: document.body.dataset.update ?? "",
     csp: document.querySelector('meta[http-equiv="Content-Security-Policy"]')?.getAttribute("content") ?? "",
     background: getComputedStyle(document.body).backgroundColor,
   }));

@@ -17,12 +17,14 @@ interface Model {
   version: number;
   revision: number;
   root: string;
-  tables: unknown[];
+  tables: { id: string }[];
+  edges: { id: string }[];
 }
 
 /** Messages from the webview. */
 type FromWebview =
   | { type: "ready" }
+  | { type: "resync" }
   | { type: "reveal"; uri: string; range: Range }
   | { type: "moved"; positions: Positions }
   | { type: "filter"; filter: Filter }
@@ -42,6 +44,12 @@ export class DiagramPanel {
   private watcher: vscode.FileSystemWatcher | undefined;
   private lastWritten: string | undefined;
   private replaceSaved = false;
+  // What the webview holds: the last model posted (each table and edge as JSON, by id) and its
+  // number. A new model goes over as a patch against it: the tables and edges that changed and
+  // the order of the ids; the rest (files, groups, enums, views) whole. At 2,000 tables the whole
+  // model is 7 MB, and posting it to the webview took longer than building it.
+  private seq = 0;
+  private sent: { tables: Map<string, string>; edges: Map<string, string> } | undefined;
 
   static open(extensionUri: vscode.Uri, client: () => LanguageClient | undefined, log: (line: string) => void): void {
     if (DiagramPanel.current) {
@@ -122,6 +130,9 @@ export class DiagramPanel {
   private async receive(m: FromWebview): Promise<void> {
     switch (m.type) {
       case "ready":
+      case "resync":
+        // A (re)loaded webview, or one that missed a model: the next one goes whole.
+        this.sent = undefined;
         this.revision = -1;
         await this.refresh();
         break;
@@ -167,6 +178,7 @@ export class DiagramPanel {
     }
     const filter = this.filter;
     let model: Model;
+    const t0 = Date.now();
     try {
       model = await c.sendRequest<Model>("dbmt/diagram", Object.keys(filter).length ? { filter } : {});
     } catch (err) {
@@ -174,6 +186,7 @@ export class DiagramPanel {
       void this.panel.webview.postMessage({ type: "error", message });
       return;
     }
+    this.log(`diagram: revision ${model.revision} received in ${Date.now() - t0} ms (${model.tables.length} tables)`);
     this.revision = model.revision;
     const root = vscode.Uri.parse(model.root);
     if (!this.root || this.root.toString() !== root.toString()) {
@@ -183,7 +196,38 @@ export class DiagramPanel {
     }
     const replace = this.replaceSaved;
     this.replaceSaved = false;
-    void this.panel.webview.postMessage({ type: "model", model, saved: this.positions, filter, replace });
+    this.post(model, filter, replace);
+  }
+
+  /** The model to the webview: whole the first time, then as a patch against the last one. */
+  private post(model: Model, filter: Filter, replace: boolean): void {
+    const json = (list: { id: string }[]) => new Map(list.map((x) => [x.id, JSON.stringify(x)]));
+    const tables = json(model.tables);
+    const edges = json(model.edges);
+    const base = this.seq;
+    const seq = ++this.seq;
+    const prev = this.sent;
+    this.sent = { tables, edges };
+    if (!prev) {
+      void this.panel.webview.postMessage({ type: "model", seq, model, saved: this.positions, filter, replace });
+      return;
+    }
+    const changed = (list: { id: string }[], now: Map<string, string>, before: Map<string, string>) =>
+      list.filter((x) => before.get(x.id) !== now.get(x.id));
+    const { tables: _t, edges: _e, ...rest } = model;
+    void this.panel.webview.postMessage({
+      type: "patch",
+      seq,
+      base,
+      model: rest,
+      tableIds: model.tables.map((t) => t.id),
+      tables: changed(model.tables, tables, prev.tables),
+      edgeIds: model.edges.map((e) => e.id),
+      edges: changed(model.edges, edges, prev.edges),
+      saved: this.positions,
+      filter,
+      replace,
+    });
   }
 
   private layoutUri(): vscode.Uri | undefined {

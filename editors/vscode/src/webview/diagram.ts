@@ -141,10 +141,33 @@ function post(m: unknown): void {
   vscode.postMessage(m);
 }
 
+// The number of the last model message applied: a patch applies to that one only.
+let seq: number | undefined;
+
 window.addEventListener("message", (e: MessageEvent) => {
   const m = e.data;
   if (m.type === "model") {
+    seq = m.seq;
+    document.body.dataset.update = `model ${m.model.tables.length}`;
     receive(m.model as Model, m.saved as Positions, m.filter as Record<string, unknown>, Boolean(m.replace));
+  } else if (m.type === "patch") {
+    if (!model || seq === undefined || m.base !== seq) {
+      seq = undefined;
+      post({ type: "resync" }); // not the model the patch is against: ask for the whole one
+      return;
+    }
+    const tables = new Map(model.tables.map((t) => [t.id, t]));
+    for (const t of m.tables as Table[]) tables.set(t.id, t);
+    const edges = new Map(model.edges.map((x) => [x.id, x]));
+    for (const x of m.edges as Edge[]) edges.set(x.id, x);
+    const next: Model = {
+      ...(m.model as Omit<Model, "tables" | "edges">),
+      tables: (m.tableIds as string[]).map((id) => tables.get(id)!),
+      edges: (m.edgeIds as string[]).map((id) => edges.get(id)!),
+    };
+    seq = m.seq;
+    document.body.dataset.update = `patch ${m.tables.length} ${m.edges.length}`;
+    receive(next, m.saved as Positions, m.filter as Record<string, unknown>, Boolean(m.replace));
   } else if (m.type === "error") {
     statusLine.textContent = m.message;
     statusLine.classList.add("error");
