@@ -37,15 +37,29 @@ const result = await page.evaluate(async ({ modelText, frames }) => {
   await raf();
   const first = performance.now() - t0;
   const fitted = drawnTables();
-  // Zoom in to reading size around the middle (columns drawn), then pan frame by frame.
+  // Zoom in to reading size (columns drawn) around the drawn table nearest the middle (the
+  // middle itself may fall between files, where nothing is drawn), then pan frame by frame.
   const svg = document.getElementById("canvas");
   const r = svg.getBoundingClientRect();
+  let cx = r.left + r.width / 2;
+  let cy = r.top + r.height / 2;
+  let best = Infinity;
+  for (const g of document.querySelectorAll("#layer-tables g.table")) {
+    const b = g.getBoundingClientRect();
+    const d = (b.left + b.width / 2 - r.left - r.width / 2) ** 2 + (b.top + b.height / 2 - r.top - r.height / 2) ** 2;
+    if (b.width > 0 && d < best) {
+      best = d;
+      cx = b.left + b.width / 2;
+      cy = b.top + b.height / 2;
+    }
+  }
+  const wheel = () => svg.dispatchEvent(new WheelEvent("wheel", { deltaY: -300, clientX: cx, clientY: cy, bubbles: true, cancelable: true }));
   for (let i = 0; i < 40 && document.getElementById("canvas").classList.contains("compact") !== false; i++) {
-    svg.dispatchEvent(new WheelEvent("wheel", { deltaY: -300, clientX: r.width / 2, clientY: r.height / 2, bubbles: true, cancelable: true }));
+    wheel();
     await raf();
   }
   for (let i = 0; i < 2; i++) {
-    svg.dispatchEvent(new WheelEvent("wheel", { deltaY: -300, clientX: r.width / 2, clientY: r.height / 2, bubbles: true, cancelable: true }));
+    wheel();
     await raf();
   }
   const zoomed = drawnTables();
