@@ -16,7 +16,7 @@ from pytest_lsp import client_capabilities
 from pytest_lsp.client import make_test_lsp_client
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "shop"
-WAIT = 60.0  # seconds: generous, the machine may be busy; only a hang reaches it
+WAIT = 120.0  # seconds: generous, the machine may be busy (a swapping one too); only a hang reaches it
 
 
 def uri(path) -> str:
@@ -130,8 +130,10 @@ class Harness:
 
 @contextlib.asynccontextmanager
 async def lsp(root: Path, capabilities: types.ClientCapabilities | None = None, *, folders=None,
-              init_options=None, configuration=None, env=None, process_id=None):
-    """A real server on `root` (its workspace folder), initialized; shut down after."""
+              init_options=None, configuration=None, env=None, process_id=None, configuration_gate=None):
+    """A real server on `root` (its workspace folder), initialized; shut down after.
+    `configuration_gate`: an asyncio.Event the client waits for before it answers
+    workspace/configuration (a client that answers late)."""
     client = make_test_lsp_client()
     # Keep the version each file's diagnostics were published under (pytest-lsp keeps the list).
     client.diagnostic_versions = {}
@@ -154,6 +156,14 @@ async def lsp(root: Path, capabilities: types.ClientCapabilities | None = None, 
         client.feature(method)(refresh)
     if configuration is not None:
         client._configuration = configuration
+    if configuration_gate is not None:
+        answer = fm.features[types.WORKSPACE_CONFIGURATION]
+
+        async def late_configuration(params):
+            await configuration_gate.wait()
+            return answer(params)
+
+        fm.features[types.WORKSPACE_CONFIGURATION] = late_configuration
     server_env = dict(os.environ)
     server_env.update(env or {})
     await client.start_io(sys.executable, "-m", "dbmt", env=server_env)

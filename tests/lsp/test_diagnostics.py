@@ -106,6 +106,22 @@ async def test_severity_override_from_settings_applies_live(tmp_path):
         assert ds[0].code == "DBMT601" and ds[0].severity == types.DiagnosticSeverity.Warning
 
 
+async def test_a_late_configuration_answer_still_applies(tmp_path):
+    """The settings decide what is reported, so the server waits for the client's answer rather
+    than racing it against a clock on a busy machine; a client silent past the wait (here 0 s)
+    gets the defaults meanwhile, and its answer applies when it comes."""
+    write(tmp_path, {"a.dbmt": "Table t {\n  id int [pk]\n  n int [default: 'x']\n}\n"})
+    gate = asyncio.Event()
+    config = {"": {"dbmt": {"severity": {"DBMT601": "off"}}}}
+    async with lsp(tmp_path, configuration=config, env={"DBMT_LSP_CONFIG_WAIT_S": "0"}, configuration_gate=gate) as h:
+        h.open("a.dbmt")
+        ds = await h.wait_diagnostics("a.dbmt", lambda ds: len(ds) == 1)
+        assert ds[0].code == "DBMT601" and ds[0].severity == types.DiagnosticSeverity.Error
+        assert any("no answer in 0 s" in m.message for m in h.client.log_messages)
+        gate.set()
+        await h.wait_diagnostics("a.dbmt", lambda ds: ds == [])
+
+
 async def test_client_answering_null_configuration_gets_defaults(tmp_path):
     write(tmp_path, {"a.dbmt": "Table t {\n  id int [pk]\n  u int [ref: > nope.id]\n}\n"})
     async with lsp(tmp_path, configuration={"": None}) as h:

@@ -33,6 +33,14 @@ log = logging.getLogger("dbmt.lsp")
 
 WATCH_GLOBS = ("**/*.dbmt", "**/*.dbml", "**/dbmt.toml", "**/pyproject.toml")
 PARENT_POLL_S = 2.0
+CONFIG_WAIT_S = 60.0  # a client silent this long is hung; DBMT_LSP_CONFIG_WAIT_S overrides (tests)
+
+
+def _config_wait_s() -> float:
+    try:
+        return max(0.0, float(os.environ.get("DBMT_LSP_CONFIG_WAIT_S", CONFIG_WAIT_S)))
+    except ValueError:
+        return CONFIG_WAIT_S
 
 
 class DbmtProtocol(LanguageServerProtocol):
@@ -88,6 +96,7 @@ class DbmtServer(LanguageServer):
         self._own_watcher: RootWatcher | None = None  # for clients that cannot watch files
         self._said: set[str] = set()           # settings problems already shown
         self.pull = False
+        self._config_generation = 0  # a later ask supersedes a late answer to an earlier one
         self._configured = False  # settings known: indexing may start
         self._configured_event: asyncio.Event | None = None
         # Run after every publish (features that tell the client about workspace-wide changes
@@ -231,21 +240,53 @@ class DbmtServer(LanguageServer):
     # -- settings ------------------------------------------------------------------------------------
     async def pull_configuration(self) -> None:
         """Ask the client for the `dbmt` section (once overall, once per folder). A client that
-        answers null, nothing or junk gets the defaults and initializationOptions."""
-        s = self.session
+        answers null, nothing or junk gets the defaults and initializationOptions.
+
+        The answer decides what is reported, so it is waited for, not raced against a clock: only
+        a client silent for CONFIG_WAIT_S (a hang, not a busy machine) gets the defaults meanwhile,
+        and its answer is still applied, with a re-check, whenever it comes."""
         if not self.ctx.client.configuration:
             self._announce(self.init_settings)
             return
-        folders = list(s.folders)
+        folders = list(self.session.folders)
         items = [types.ConfigurationItem(section="dbmt")] + [
             types.ConfigurationItem(scope_uri=self.ctx.uri_of(f), section="dbmt") for f in folders]
+        asked = asyncio.ensure_future(self.workspace_configuration_async(types.ConfigurationParams(items=items)))
+        self._config_generation += 1
+        generation = self._config_generation
+        done, _ = await asyncio.wait({asked}, timeout=_config_wait_s())
+        if not done:
+            self.log(f"workspace/configuration: no answer in {_config_wait_s():g} s; using defaults "
+                     "until it comes", types.MessageType.Warning)
+            self._apply_configuration(None, items, folders)
+
+            def late(fut: asyncio.Future) -> None:
+                if generation == self._config_generation and not fut.cancelled():
+                    asyncio.ensure_future(self._late_configuration(fut, items, folders))
+
+            asked.add_done_callback(late)
+            return
+        self._apply_configuration(asked, items, folders)
+
+    async def _late_configuration(self, asked: asyncio.Future, items, folders) -> None:
         try:
-            got = await asyncio.wait_for(self.workspace_configuration_async(types.ConfigurationParams(items=items)), 10)
+            self._apply_configuration(asked, items, folders)
+            self.log("workspace/configuration answered late: its settings now apply")
+            await self.ready()
+            self._recheck_for_settings()
         except Exception as exc:
-            self.log(f"workspace/configuration gave no answer ({type(exc).__name__}); using defaults")
-            got = None
+            self.log_exception("applying a late workspace/configuration answer", exc)
+
+    def _apply_configuration(self, asked: asyncio.Future | None, items, folders) -> None:
+        got = None
+        if asked is not None:
+            try:
+                got = asked.result()
+            except Exception as exc:
+                self.log(f"workspace/configuration gave no answer ({type(exc).__name__}); using defaults")
         got = list(got) if isinstance(got, (list, tuple)) else []
         got += [None] * (len(items) - len(got))
+        s = self.session
         s.settings = self.init_settings.merged(got[0])
         self.log(f"settings: debounce {s.settings.debounce_ms} ms, severity overrides {s.settings.severity or 'none'} (raw {got!r})")
         self._announce(s.settings)
@@ -268,6 +309,10 @@ class DbmtServer(LanguageServer):
             self.session.settings = self.init_settings.merged(params.settings)
             self._announce(self.session.settings)
         await self.ready()
+        self._recheck_for_settings()
+
+    def _recheck_for_settings(self) -> None:
+        """Re-check the roots whose engine configuration the settings changed, and publish."""
         for root in self.session.roots.values():
             if root.ws is None:
                 continue
