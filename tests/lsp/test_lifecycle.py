@@ -76,7 +76,7 @@ async def test_tcp(tmp_path):
                                                 stderr=asyncio.subprocess.PIPE)
     client = make_test_lsp_client()
     try:
-        for _ in range(200):
+        for _ in range(int(WAIT / 0.1)):  # until the server listens (only a hang reaches the bound)
             try:
                 await client.start_tcp("127.0.0.1", port)
                 break
