@@ -119,3 +119,17 @@ def test_repair_budget_gives_up_with_one_diagnostic_and_keeps_the_lines_before()
     assert text[give_up[0].start] in "{}"
     assert len(pf.elements) == 2  # Table u after it is parsed
     assert not [e for e in pf.errors if e.start >= text.index("Table u")]
+
+
+def test_a_closer_passing_many_openers_on_one_line_finds_that_line_once(monkeypatch):
+    """`(` × n then `}`: each passed-over opener costs the rest of its line. Finding that line's
+    end once per opener scanned the line n times (1 MB: 8 of 13 s, inside str.find, so the
+    call counts above did not see it): once per line now."""
+    import dbmt.syntax.generic as generic
+    seen = []
+    real = generic._line_end
+    monkeypatch.setattr(generic, "_line_end", lambda text, at: seen.append(at) or real(text, at))
+    pf = parse_text(SHAPES["paren-deep"](2000), cache=None)
+    assert len(seen) <= 3, len(seen)
+    unclosed = [e for e in pf.errors if " is never closed" in e.message]
+    assert len(unclosed) == 100 and "(and 1901 more brackets after this one are never closed)" in unclosed[-1].message

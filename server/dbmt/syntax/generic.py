@@ -673,10 +673,17 @@ def _repair(text: str, chunk: str, tok: Token, errors: list, appended: int) -> t
             # and the closer too once it lies on such a line.
             pieces: list[str] = []
             done = len(text)
+            line_start = line_end = -1  # the line of the last opener (they come right to left)
             while stack and OPENERS[stack[-1][0]] != tok.value:
                 opener, at = stack.pop()
                 errors.append((at, at + 1, f"'{opener}' is never closed: expected {_CLOSER_NAME[OPENERS[opener]]} before '{tok.value}'"))
-                end = _line_end(text, at) if at >= 0 else at
+                if at < 0:
+                    end = at
+                else:
+                    if not line_start <= at < line_end:  # one search per line, not per opener
+                        line_end = _line_end(text, at)
+                        line_start = text.rfind("\n", 0, at) + 1
+                    end = line_end
                 if end < done:
                     pieces.append(text[end:done])
                     pieces.append(" " * (end - at))
