@@ -41,7 +41,7 @@ class Unit:
         self.path = path
         self.chunk = chunk
         self.diagnostics: list[Diagnostic] = []
-        self.deps: set[str] | frozenset[str] = _NO_KEYS
+        self.deps: tuple[str, ...] = ()
         self.points_into: set[str] | frozenset[str] = _NO_KEYS  # files (its own included) its related places are in
 
 
@@ -70,7 +70,8 @@ class Workspace:
         self.config = config
         self.index = Index()
         self.files: dict[str, FileState] = {}
-        self.dependents: dict[str, set[str]] = {}
+        # dependency key → the unit that depends on it, or a set of them when there are several
+        self.dependents: dict[str, Unit | set[Unit]] = {}
         self.run_cache: dict = {}
         self.generation = 0  # counts changes: answers computed for one state are kept per generation
         # counts changes other files can see (a name defined or used, a use line): what one file
@@ -163,6 +164,9 @@ class Workspace:
                 progress("checking", i, total)
             self._assign_units(st)
             self._check_units(st.units.values())
+        # The memos of one check run are read by that run only (the next one starts afresh):
+        # kept, they were ~200,000 entries and their dependency sets at 20,000 tables.
+        self.run_cache = {}
         self.generation += 1
         self.names_generation += 1
 
@@ -188,8 +192,17 @@ class Workspace:
         for u in units:
             for key in u.deps:
                 s = self.dependents.get(key)
-                if s is not None:
+                if s is u:
+                    del self.dependents[key]
+                elif type(s) is set:
                     s.discard(u)
+
+    def dependents_of(self, key: str):
+        """The units that depend on a key."""
+        cur = self.dependents.get(key)
+        if cur is None:
+            return ()
+        return cur if type(cur) is set else (cur,)
 
     def _check_units(self, units) -> None:
         from ..check import decode_diagnostic, run_rules  # the rule modules import the index
@@ -202,11 +215,20 @@ class Workspace:
             else:
                 diags, deps = run_rules(self.index, st.model, self.config, self.run_cache, None, self.facts, u.chunk)
             u.diagnostics = diags
-            # One copy of each key (`scope:<path>` is in every unit's set) and no empty set
-            # per unit: interned keys, a shared empty frozenset (both only read later).
-            u.deps = deps = {sys.intern(k) for k in deps} if deps else _NO_KEYS
+            # One copy of each key (`scope:<path>` is in every unit's set), as a tuple: the
+            # keys are only iterated later, and a set of a dozen keys is five times a tuple's
+            # size (35 MB of sets at 20,000 tables).
+            u.deps = deps = tuple([sys.intern(k) for k in deps])
+            dependents = self.dependents
             for key in deps:
-                self.dependents.setdefault(key, set()).add(u)
+                # A key most often has one dependent unit: that unit itself, not a set of one.
+                cur = dependents.get(key)
+                if cur is None:
+                    dependents[key] = u
+                elif type(cur) is set:
+                    cur.add(u)
+                elif cur is not u:
+                    dependents[key] = {cur, u}
             u.points_into = {r.path for d in diags for r in d.related} or _NO_KEYS
             st._diagnostics = None
 
@@ -361,13 +383,14 @@ class Workspace:
         self.facts.expand(changed)  # values shared by many units (Ctx.shared)
         affected = {id(u): u for u in units}
         for key in changed:
-            for u in self.dependents.get(key, ()):
+            for u in self.dependents_of(key):
                 affected[id(u)] = u
         live = [u for u in affected.values()
                 if u.path in self.files and self.files[u.path].units.get(id(u.chunk) if u.chunk is not None else 0) is u]
         self.facts.invalidate(changed)
         self.run_cache = {}
         self._check_units(live)
+        self.run_cache = {}
         return {u.path for u in live}
 
     # -- navigation ---------------------------------------------------------------------------

@@ -9,6 +9,7 @@ files must be re-checked for.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 
@@ -71,6 +72,11 @@ def imported(imp: Import, theirs: dict[tuple[str, str], list[Definition]]):
                 if k[0] in ("table", "enum") and k[1].startswith(prefix) and "." not in k[1][len(prefix):]]
     v = theirs.get((imp.kind, imp.key))
     return [((imp.kind, imp.local), v)] if v else []
+
+
+def _digest(text: str) -> bytes:
+    """128 bits of BLAKE2b over a signature's text (lone surrogates of undecodable bytes kept)."""
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
 class FileModel:
@@ -169,7 +175,8 @@ class FileModel:
                     sign_enum_fact("supporters", mk.args[0].text, f"{owner}={text[mk.start:mk.end]}")
                 elif mk.name in ("events_clone", "events_for"):
                     sign("events:*", f"{owner}{text[mk.start:mk.end]}")
-        self.signatures: dict[str, str] = {k: "\x00".join(v) for k, v in sigs.items()}
+        # A digest per key, not the joined text: the texts were a second copy of every file.
+        self.signatures: dict[str, bytes] = {k: _digest("\x00".join(v)) for k, v in sigs.items()}
         # Element → its definitions (a table and the events table its mark generates).
         self.defs_of: dict[int, list[Definition]] = {}
         for d in self.defs:
@@ -177,7 +184,7 @@ class FileModel:
             self.defs_of.setdefault(id(owner), []).append(d)
         # What importers can name here: its own definitions and what it re-exports (`reuse`).
         reexports = [text[el.start:el.end] for el in parsed.elements if el.kind == "use" and el.keyword == "reuse"]
-        self.signatures[f"exports:{path}"] = "\x00".join([",".join(sorted(f"{d.kind}:{d.key}" for d in self.defs)), *reexports])
+        self.signatures[f"exports:{path}"] = _digest("\x00".join([",".join(sorted(f"{d.kind}:{d.key}" for d in self.defs)), *reexports]))
 
     def definition_of(self, el) -> Definition | None:
         """The definition a declared element of this file makes (None for a nameless one)."""
