@@ -64,6 +64,9 @@ def describe(item) -> str:
     return "this"
 
 
+_NO_MARKS: tuple = ()
+
+
 class FileSyntax:
     """Everything parsed from one chunk list: elements, marks, comments, errors (absolute)."""
 
@@ -201,7 +204,11 @@ class Interpreter:
             else:
                 key = intern(" ".join([it.value.lower() for it in key_items]))
             start, end = entry[0].start + base, entry[-1].end + base
-            ks, ke = key_items[0].start + base, key_items[-1].end + base
+            # Equal offsets share one int object (an offset past 256 is an object of its own:
+            # ints were the biggest share of a loaded workspace). The key starts the entry; a
+            # setting with no value ends where its key does.
+            ks = start
+            ke = end if colon is None else key_items[-1].end + base
             if colon is None:
                 out.append(n.Setting(key, start, end, ks, ke))
                 continue
@@ -499,7 +506,10 @@ class Interpreter:
             ttext += f"({args})"
         if array:
             ttext += "[]" * array
-        tref = n.TypeRef(qn, args, array, intern(ttext), type_start.start + base, type_end.end + base)
+        # The type starts at its name's first part and, with no arguments or brackets, ends
+        # at its last: the same offsets, shared.
+        tref = n.TypeRef(qn, args, array, intern(ttext), qn.start,
+                         qn.end if args is None and not array else type_end.end + base)
         settings: list[n.Setting] = []
         marks: list[n.Mark] = []
         if type(it) is Group and it.kind == "[":
@@ -522,7 +532,10 @@ class Interpreter:
                 msg = f"unexpected {describe(bad)} after column '{name.text}': expected settings '[…]', a mark or the end of the line"
             self.error(msg, bad, items[-1])
             self.stray_marks(items[i:], "column line")
-        t.columns.append(n.Column(name, tref, settings, marks, self.s(head), self.e(items[-1])))
+        cs = self.s(head)
+        # Most columns have no mark: one shared empty tuple instead of an empty list each.
+        t.columns.append(n.Column(name, tref, settings, marks or _NO_MARKS, name.start if cs == name.start else cs,
+                                  self.e(items[-1])))
 
     def index_line(self, t: n.Table, line: Line) -> None:
         items = line.items
