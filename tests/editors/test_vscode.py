@@ -54,7 +54,11 @@ def session(tmp_path_factory):
     mark = line_col(posting, "  %relation\n", 4)
     error_at = line_col((ws / rel).read_text(encoding="utf-8"), "Users.idd", len("Users."))
     steps = {
-        "problem": {"file": rel, "code": "DBMT102", "line": error_at[0], "col": error_at[1] + 1},
+        # What the status bar reads once the server has indexed the workspace and checked it:
+        # the example workspace's five files and legacy.dbml, and the seeded error.
+        "workbench": {"status": r"dbmt: 6 files, 1 error\b"},
+        "problem": {"file": rel, "code": "DBMT102", "line": error_at[0], "col": error_at[1] + 1,
+                    "status": r"\b1 error\b"},
         "fix": {"find": bad, "replace": good},
         "dbml": {"file": DBML[0], "code": "DBMT601"},
         "completion": {"file": "social/posting.dbmt", "line": robots_line[0], "col": robots_line[1]},

@@ -139,15 +139,28 @@ export async function launch(cfg) {
   }
 
   /** Open the workbench and wait for the extension's status item to count the indexed files. */
-  async function openWorkbench() {
+  async function openWorkbench(ready) {
     await page.goto(cfg.url, { waitUntil: "commit", timeout: cfg.startTimeoutMs ?? 2 * T });
     await page.locator(".monaco-workbench").waitFor({ timeout: cfg.startTimeoutMs ?? 2 * T });
     // The extension activates on a workspace holding .dbmt files and shows its status item; it
-    // is ready once the server answered dbmt/status (the file count).
-    const status = await until("the dbmt status bar item to show the indexed files", async () => {
+    // is ready once the server answered dbmt/status (the file count) and, when the caller says
+    // what it should then read (`ready`, a regex source), once it reads that: the file count
+    // and the error count come separately (the error count follows the diagnostics, which the
+    // server publishes after its first check), so a first look may catch the one without the
+    // other.
+    let status = await until("the dbmt status bar item to show the indexed files", async () => {
       const t = await dbmtStatus();
       return /\d+ files?/.test(t) ? t : "";
     }, cfg.startTimeoutMs ?? 2 * T);
+    if (ready) {
+      const want = new RegExp(ready);
+      // Not reading it in time is the caller's failure to report (with what it read instead),
+      // not a workbench that did not come up.
+      status = await until(`the dbmt status bar item to read /${want.source}/`, async () => {
+        const t = await dbmtStatus();
+        return want.test(t) ? t : "";
+      }).catch(async () => await dbmtStatus());
+    }
     return { title: await page.title(), status };
   }
 

@@ -51,7 +51,7 @@ async function problemsEmptyMessage() {
 }
 
 // -- the session ------------------------------------------------------------------------------
-await step("workbench", openWorkbench);
+await step("workbench", () => openWorkbench(cfg.steps.workbench?.status));
 
 const s = cfg.steps;
 if (result.errors.workbench) {
@@ -74,7 +74,11 @@ await step("problems", async () => {
     const r = await problemRows();
     return r.some((x) => x.text.includes(s.problem.code)) ? r : null;
   });
-  const status = await dbmtStatus();
+  // The status bar re-counts a moment after the diagnostics change (debounced).
+  const status = await until(`the status bar to read /${s.problem.status}/`, async () => {
+    const t = await dbmtStatus();
+    return new RegExp(s.problem.status).test(t) ? t : "";
+  }).catch(async () => await dbmtStatus()); // the test reports what it read instead
   // Then in the file, at the error: the squiggle and VS Code's hover of the diagnostic.
   await quickOpen(s.problem.file);
   await gotoLineCol(s.problem.line, s.problem.col);
