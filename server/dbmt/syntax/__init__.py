@@ -65,10 +65,11 @@ class ChunkSyntax:
         self.start = start
         self.end = end
         self.dangling = dangling  # holds a string or comment opener that never closes
+        # Most chunks hold no error, mark or comment: the shared empty tuple, not a list each.
         self.elements = syntax.elements
-        self.errors = syntax.errors
-        self.marks = syntax.marks
-        self.comments = syntax.comments
+        self.errors = syntax.errors or ()
+        self.marks = syntax.marks or ()
+        self.comments = syntax.comments or ()
 
     def shift(self, delta: int) -> None:
         """Move the chunk and everything parsed in it (after an edit before it)."""
@@ -143,6 +144,8 @@ def _chunk_from(text: str, start: int, end: int, cp: ChunkParse, dangling: bool)
         if err.end > limit:
             err.start = min(err.start, limit)
             err.end = max(limit, err.start)
+    for el in out.elements:
+        nodes.compact(el)
     return ChunkSyntax(start, end, out, dangling)
 
 

@@ -40,7 +40,7 @@ class Unit:
     def __init__(self, path: str, chunk):
         self.path = path
         self.chunk = chunk
-        self.diagnostics: list[Diagnostic] = []
+        self.diagnostics: list[Diagnostic] | tuple = ()
         self.deps: tuple[str, ...] = ()
         self.points_into: set[str] | frozenset[str] = _NO_KEYS  # files (its own included) its related places are in
 
@@ -214,7 +214,7 @@ class Workspace:
                 diags, deps = decode_diagnostic(self.config, st.path, st.decode_problem), set()
             else:
                 diags, deps = run_rules(self.index, st.model, self.config, self.run_cache, None, self.facts, u.chunk)
-            u.diagnostics = diags
+            u.diagnostics = diags or ()
             # One copy of each key (`scope:<path>` is in every unit's set), as a tuple: the
             # keys are only iterated later, and a set of a dozen keys is five times a tuple's
             # size (35 MB of sets at 20,000 tables).
