@@ -9,6 +9,19 @@ from __future__ import annotations
 
 
 class Node:
+    """Base of every node: `start`/`end` character offsets (most nodes store both; a name
+    stores its start and derives its end, a dotted name reads both from its parts)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:  # pragma: no cover - debugging aid
+        fields = ", ".join(
+            f"{k}={getattr(self, k)!r}" for k in type(self).__slots__ if k not in ("start", "end")
+        )
+        return f"{type(self).__name__}({fields} @{self.start}-{self.end})"
+
+
+class Ranged(Node):
     # Subclasses assign start/end themselves: a super().__init__ call per node was a twentieth
     # of interpreting a big workspace.
     __slots__ = ("start", "end")
@@ -17,34 +30,51 @@ class Node:
         self.start = start
         self.end = end
 
-    def __repr__(self) -> str:  # pragma: no cover - debugging aid
-        fields = ", ".join(
-            f"{k}={getattr(self, k)!r}" for k in self.__slots__ if k not in ("start", "end")
-        )
-        return f"{type(self).__name__}({fields} @{self.start}-{self.end})"
-
 
 class Name(Node):
-    """One identifier, unquoted (`"my table"` → `my table`), with its own range."""
+    """One identifier, unquoted (`"my table"` → `my table`), with its own range.
 
-    __slots__ = ("text", "quoted")
+    Its end is not stored: it is its start plus the length of its text plus what its source
+    had besides (quotes, escapes; for a generated name, the difference from the range it is
+    given), kept with the quoted flag in one small int. An offset past 256 is an int object of
+    its own, and names are the most numerous nodes (654,000 of them at 20,000 tables)."""
+
+    __slots__ = ("start", "text", "_x")
 
     def __init__(self, text: str, start: int, end: int, quoted: bool = False):
         self.start = start
-        self.end = end
         self.text = text
-        self.quoted = quoted
+        self._x = ((end - start - len(text)) << 1) | quoted
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.text) + (self._x >> 1)
+
+    @end.setter
+    def end(self, value: int) -> None:
+        self._x = ((value - self.start - len(self.text)) << 1) | (self._x & 1)
+
+    @property
+    def quoted(self) -> bool:
+        return bool(self._x & 1)
 
 
 class QualifiedName(Node):
-    """A dotted name: `users`, `core.users`, `core.users.id`, `Enum.Variant`."""
+    """A dotted name: `users`, `core.users`, `core.users.id`, `Enum.Variant`. Its range is its
+    parts' (not stored: it moves with them)."""
 
     __slots__ = ("parts",)
 
-    def __init__(self, parts: list[Name]):
-        self.start = parts[0].start
-        self.end = parts[-1].end
-        self.parts = parts
+    def __init__(self, parts):
+        self.parts = parts if type(parts) is tuple else tuple(parts)
+
+    @property
+    def start(self) -> int:
+        return self.parts[0].start
+
+    @property
+    def end(self) -> int:
+        return self.parts[-1].end
 
     @property
     def text(self) -> str:
@@ -63,7 +93,7 @@ def schema_and_name(qn: QualifiedName) -> tuple[str, str]:
     return "public", qn.parts[0].text
 
 
-class Value(Node):
+class Value(Ranged):
     """A literal or name used as a value. kind: string, number, boolean, null, expression,
     identifier, color, other. `text` is the content (strings unquoted and unescaped)."""
 
@@ -77,7 +107,7 @@ class Value(Node):
         self.qname = qname
 
 
-class MarkArg(Node):
+class MarkArg(Ranged):
     """One argument of a mark. kind: identifier, dotted, integer, string."""
 
     __slots__ = ("text", "kind")
@@ -89,7 +119,7 @@ class MarkArg(Node):
         self.kind = kind
 
 
-class Mark(Node):
+class Mark(Ranged):
     """`%name arg …`: a dbmt annotation (§2). placement: block, column or misplaced."""
 
     __slots__ = ("name", "name_end", "args", "placement", "bad_args")
@@ -105,7 +135,7 @@ class Mark(Node):
         self.bad_args = bad_args
 
 
-class Setting(Node):
+class Setting(Ranged):
     """One entry of a `[ … ]` list: `pk`, `not null`, `default: 1`, `ref: > users.id`."""
 
     __slots__ = ("key", "key_start", "key_end", "value", "ref")
@@ -128,7 +158,7 @@ def find_setting(settings: list[Setting], key: str) -> Setting | None:
     return None
 
 
-class Endpoint(Node):
+class Endpoint(Ranged):
     """One side of a relationship: `schema.table.col` or `table.(c1, c2)`."""
 
     __slots__ = ("table", "columns")
@@ -140,7 +170,7 @@ class Endpoint(Node):
         self.columns = columns
 
 
-class InlineRef(Node):
+class InlineRef(Ranged):
     """`ref: > users.id` in a column's settings; the column itself is the other endpoint."""
 
     __slots__ = ("op", "target")
@@ -152,7 +182,7 @@ class InlineRef(Node):
         self.target = target
 
 
-class TypeRef(Node):
+class TypeRef(Ranged):
     """A column type: `int`, `varchar(255)`, `core.status`, `int[]`, `"double precision"`."""
 
     __slots__ = ("qname", "args", "array", "text")
@@ -166,7 +196,7 @@ class TypeRef(Node):
         self.text = text
 
 
-class Column(Node):
+class Column(Ranged):
     __slots__ = ("name", "type", "settings", "marks", "generated_from", "injected_from")
 
     def __init__(self, name: Name, type_: TypeRef | None, settings: list[Setting], marks: list[Mark],
@@ -192,7 +222,7 @@ class Column(Node):
         return self.type.text if self.type else ""
 
 
-class IndexEntry(Node):
+class IndexEntry(Ranged):
     """One line of `indexes { … }`: columns and/or backtick expressions, then settings."""
 
     __slots__ = ("columns", "expressions", "settings")
@@ -205,7 +235,7 @@ class IndexEntry(Node):
         self.settings = settings
 
 
-class CheckEntry(Node):
+class CheckEntry(Ranged):
     """One line of `checks { … }`: a backtick expression and optional settings (name)."""
 
     __slots__ = ("expression", "settings")
@@ -217,7 +247,7 @@ class CheckEntry(Node):
         self.settings = settings
 
 
-class Records(Node):
+class Records(Ranged):
     """`Records table(cols) { rows }` (top level) or `Records (cols) { … }` inside a table."""
 
     __slots__ = ("table", "columns", "rows")
@@ -230,7 +260,7 @@ class Records(Node):
         self.rows = rows
 
 
-class Span(Node):
+class Span(Ranged):
     """A stretch of text with no structure of its own: a nested `{ … }` body (`indexes`,
     `checks`, `Records`, `Note`) that editors fold."""
 
@@ -241,7 +271,7 @@ class Span(Node):
         self.end = end
 
 
-class Element(Node):
+class Element(Ranged):
     """Base of top-level elements: a keyword, a name and a body range. `blocks`: the nested
     `{ … }` bodies of its members (an empty tuple when there are none)."""
 
@@ -293,7 +323,7 @@ class TablePartial(Table):
     kind = "partial"
 
 
-class EnumValue(Node):
+class EnumValue(Ranged):
     __slots__ = ("name", "settings")
 
     def __init__(self, name: Name, settings: list[Setting], start: int, end: int):
@@ -318,7 +348,7 @@ class Enum(Element):
         return None
 
 
-class Relationship(Node):
+class Relationship(Ranged):
     """`left op right [settings]`, the body of a `Ref`."""
 
     __slots__ = ("left", "op", "op_start", "right", "settings")
@@ -390,7 +420,7 @@ class GenericElement(Element):
     kind = "generic"
 
 
-class UseSpecifier(Node):
+class UseSpecifier(Ranged):
     """`table core.users as u` inside `use { … }`."""
 
     __slots__ = ("kind_word", "qname", "alias")
@@ -416,7 +446,7 @@ class Use(Element):
         self.path: Value | None = None
 
 
-class Comment(Node):
+class Comment(Ranged):
     __slots__ = ("text",)
 
     def __init__(self, text: str, start: int, end: int):
@@ -425,7 +455,7 @@ class Comment(Node):
         self.text = text
 
 
-class SyntaxError_(Node):
+class SyntaxError_(Ranged):
     """A DBMT001 (or mark-shape) problem found while parsing; code says which."""
 
     __slots__ = ("code", "message")
@@ -555,7 +585,7 @@ def dump(x):
     (the incremental re-parse is tested and fuzzed against a fresh one this way)."""
     if isinstance(x, Node):
         offsets, children = _plan(type(x))
-        out = [type(x).__name__, tuple(getattr(x, a) for a in offsets)]
+        out = [type(x).__name__, (x.start, x.end) + tuple(getattr(x, a) for a in offsets if a not in ("start", "end"))]
         for a in _DUMP_FIELDS:
             v = getattr(x, a, None)
             if isinstance(v, (str, int, bool)):

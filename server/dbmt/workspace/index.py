@@ -152,7 +152,7 @@ class FileModel:
                 if mk.name == "events_clone" and len(mk.args) <= 1 and not mk.bad_args:
                     name = mk.args[0].text if mk.args else events_table_name(el.name.last.text)
                     at = mk.args[0] if mk.args else mk
-                    parts = el.name.parts[:-1] + [n.Name(name, at.start, at.end)]
+                    parts = [*el.name.parts[:-1], n.Name(name, at.start, at.end)]
                     gen = n.Table("Table", n.QualifiedName(parts), mk.start, mk.end)
                     gen.generated_for = el
                     gkey = qkey(gen.name)
