@@ -163,6 +163,8 @@ def refresh(ctx, key: tuple, part_fn) -> Facts:
             part_fn(path, model, add)
         finally:
             ctx.deps, ctx.index.recording = outer, recording
-        f.put(path, Part(model, slices, every))
+        # Kept until the file changes, so kept small: a slice's items and names as tuples (read
+        # only from here on; a set of a few names is three to five times the tuple).
+        f.put(path, Part(model, {sid: (tuple(items), tuple(deps)) for sid, (items, deps) in slices.items()}, every))
     ctx.cache[("facts",) + key] = f
     return f

@@ -221,7 +221,10 @@ class Interpreter:
                 ref = self.inline_ref(rest)
                 out.append(n.Setting(key, start, end, ks, ke, ref=ref))
                 continue
-            out.append(n.Setting(key, start, end, ks, ke, value=self.value(rest)))
+            v = self.value(rest)
+            if v is not None and v.end == end:
+                v.end = end  # the value ends the entry: one int object for both
+            out.append(n.Setting(key, start, end, ks, ke, value=v))
         return out
 
     def inline_ref(self, items: list) -> n.InlineRef | None:
@@ -534,8 +537,9 @@ class Interpreter:
             self.stray_marks(items[i:], "column line")
         cs = self.s(head)
         # Most columns have no mark: one shared empty tuple instead of an empty list each.
+        ce = self.e(items[-1])
         t.columns.append(n.Column(name, tref, settings, marks or _NO_MARKS, name.start if cs == name.start else cs,
-                                  self.e(items[-1])))
+                                  tref.end if ce == tref.end else ce))
 
     def index_line(self, t: n.Table, line: Line) -> None:
         items = line.items

@@ -26,6 +26,7 @@ __all__ = ["Workspace", "Config", "ConfigError", "discover", "read_source"]
 # Signature keys whose meaning depends on what their file sees (names as that file uses them).
 SCOPED_KEYS = ("refmention:", "groupmention:", "claims:", "supporters:", "events:")
 
+SMALL_DEPENDENTS = 8  # up to this many units depending on one key are a tuple, more a set
 _NO_KEYS: frozenset[str] = frozenset()  # shared by the units that have no key
 
 
@@ -70,8 +71,8 @@ class Workspace:
         self.config = config
         self.index = Index()
         self.files: dict[str, FileState] = {}
-        # dependency key → the unit that depends on it, or a set of them when there are several
-        self.dependents: dict[str, Unit | set[Unit]] = {}
+        # dependency key → the unit that depends on it, a tuple of the few, or a set of the many
+        self.dependents: dict[str, Unit | tuple[Unit, ...] | set[Unit]] = {}
         self.run_cache: dict = {}
         self.generation = 0  # counts changes: answers computed for one state are kept per generation
         # counts changes other files can see (a name defined or used, a use line): what one file
@@ -194,7 +195,11 @@ class Workspace:
                 s = self.dependents.get(key)
                 if s is u:
                     del self.dependents[key]
-                elif type(s) is set:
+                elif type(s) is tuple:
+                    if u in s:
+                        rest = tuple([x for x in s if x is not u])
+                        self.dependents[key] = rest if len(rest) > 1 else rest[0]
+                elif s is not None and type(s) is not Unit:
                     s.discard(u)
 
     def dependents_of(self, key: str):
@@ -202,7 +207,7 @@ class Workspace:
         cur = self.dependents.get(key)
         if cur is None:
             return ()
-        return cur if type(cur) is set else (cur,)
+        return (cur,) if type(cur) is Unit else cur
 
     def _check_units(self, units) -> None:
         from ..check import decode_diagnostic, run_rules  # the rule modules import the index
@@ -221,14 +226,20 @@ class Workspace:
             u.deps = deps = tuple([sys.intern(k) for k in deps])
             dependents = self.dependents
             for key in deps:
-                # A key most often has one dependent unit: that unit itself, not a set of one.
+                # Most keys have one dependent unit, many a few: that unit itself, then a tuple
+                # of up to SMALL_DEPENDENTS, then a set (an empty set is 216 bytes, one of five
+                # 728; the tuple of five, 80).
                 cur = dependents.get(key)
                 if cur is None:
                     dependents[key] = u
-                elif type(cur) is set:
+                elif type(cur) is Unit:
+                    if cur is not u:
+                        dependents[key] = (cur, u)
+                elif type(cur) is tuple:
+                    if u not in cur:
+                        dependents[key] = cur + (u,) if len(cur) < SMALL_DEPENDENTS else {*cur, u}
+                else:
                     cur.add(u)
-                elif cur is not u:
-                    dependents[key] = {cur, u}
             u.points_into = {r.path for d in diags for r in d.related} or _NO_KEYS
             st._diagnostics = None
 
