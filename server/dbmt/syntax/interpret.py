@@ -398,7 +398,7 @@ class Interpreter:
 
     def _start(self, kw: str, cls, line: Line, element_word: str, alias: bool = False, need_name: bool = True):
         qn, al, settings, _ = self.header(line, element_word, allow_alias=alias, need_name=need_name)
-        el = cls(kw, qn, self.s(line.items[0]), self.element_end(line))
+        el = cls(intern(kw), qn, self.s(line.items[0]), self.element_end(line))
         el.settings = settings
         if alias:
             el.alias = al

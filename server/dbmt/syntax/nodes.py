@@ -527,11 +527,12 @@ def _shifter(cls: type):
 
 
 def compact(node: Node) -> None:
-    """Replace every empty list under a finished node by one shared empty tuple (an empty list
-    is 56 bytes; a loaded 20,000-table workspace held some 400,000 of them: a column's
-    settings, a table's checks, records, injections …). Nodes are read-only once their chunk
-    is interpreted; lists that grow later (generated tables, the checker's own models) are
-    built elsewhere."""
+    """Turn every list under a finished node into a tuple: the empty ones into the one shared
+    empty tuple (an empty list is 56 bytes; a loaded 20,000-table workspace held some 400,000
+    of them: a column's settings, a table's checks, records, injections …), the others into a
+    tuple of their length (a list grown by appends keeps spare room). Nodes are read-only once
+    their chunk is interpreted; lists that grow later (generated tables, the checker's own
+    models) are built elsewhere."""
     (_COMPACTORS.get(node.__class__) or _compactor(node.__class__))(node)
 
 
@@ -546,13 +547,11 @@ def _compactor(cls: type):
         body += [f"    v = x.{a}",
                  "    t = v.__class__",
                  "    if t is list:",
-                 "        if not v:",
-                 f"            x.{a} = ()",
-                 "        else:",
-                 "            for y in v:",
-                 "                c = y.__class__",
-                 "                if c is not tuple and c is not str:",
-                 "                    (_COMPACTORS.get(c) or _compactor(c))(y)",
+                 "        for y in v:",
+                 "            c = y.__class__",
+                 "            if c is not tuple and c is not str and c is not list:",
+                 "                (_COMPACTORS.get(c) or _compactor(c))(y)",
+                 f"        x.{a} = tuple(v)",
                  "    elif t is not str and t is not int and t is not bool and t is not tuple and v is not None:",
                  "        (_COMPACTORS.get(t) or _compactor(t))(v)"]
     if cls is Mark:
