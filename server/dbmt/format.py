@@ -197,7 +197,8 @@ def _comment_key(text: str) -> str:
 
 
 _SKIP = {"start", "end", "name_end", "key_start", "key_end", "op_start", "body_start", "body_end",
-         "generated_from", "injected_from", "generated_for"}
+         "generated_from", "injected_from", "generated_for",
+         "_x", "_kx"}  # a name's and a setting key's source length beyond their text (a name's `quoted` is read instead)
 
 
 _SLOTS: dict[type, tuple[str, ...]] = {}
@@ -214,7 +215,8 @@ def digest(node) -> object:
     if slots is None:
         if not isinstance(node, n.Node):
             return node
-        slots = _SLOTS[t] = tuple(sl for cls in t.__mro__ for sl in getattr(cls, "__slots__", ()) if sl not in _SKIP)
+        slots = _SLOTS[t] = tuple(sl for cls in t.__mro__ for sl in getattr(cls, "__slots__", ()) if sl not in _SKIP) \
+            + (("quoted",) if t is n.Name else ())
     out = [t.__name__]
     for slot in slots:
         v = getattr(node, slot, None)

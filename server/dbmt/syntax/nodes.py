@@ -138,17 +138,28 @@ class Mark(Ranged):
 class Setting(Ranged):
     """One entry of a `[ … ]` list: `pk`, `not null`, `default: 1`, `ref: > users.id`."""
 
-    __slots__ = ("key", "key_start", "key_end", "value", "ref")
+    # The key starts the entry; its end is the entry's start plus the key's length plus what
+    # the source had besides (a second blank in `not  null`), one small int: an offset past
+    # 256 is an int object of its own, and settings are many (280,000 at 20,000 tables).
+    __slots__ = ("key", "_kx", "value", "ref")
 
     def __init__(self, key: str, start: int, end: int, key_start: int, key_end: int,
                  value: Value | None = None, ref: "InlineRef | None" = None):
+        assert key_start == start, "a setting's key starts it"
         self.start = start
         self.end = end
         self.key = key
-        self.key_start = key_start
-        self.key_end = key_end
+        self._kx = key_end - start - len(key)
         self.value = value
         self.ref = ref
+
+    @property
+    def key_start(self) -> int:
+        return self.start
+
+    @property
+    def key_end(self) -> int:
+        return self.start + len(self.key) + self._kx
 
 
 def find_setting(settings: list[Setting], key: str) -> Setting | None:

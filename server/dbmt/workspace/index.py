@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 from dataclasses import dataclass
 
 from ..syntax import ParsedFile
@@ -176,7 +177,8 @@ class FileModel:
                 elif mk.name in ("events_clone", "events_for"):
                     sign("events:*", f"{owner}{text[mk.start:mk.end]}")
         # A digest per key, not the joined text: the texts were a second copy of every file.
-        self.signatures: dict[str, bytes] = {k: _digest("\x00".join(v)) for k, v in sigs.items()}
+        # Keys interned: the units that depend on them hold the same (interned) strings.
+        self.signatures: dict[str, bytes] = {sys.intern(k): _digest("\x00".join(v)) for k, v in sigs.items()}
         # Element → its definitions (a table and the events table its mark generates).
         self.defs_of: dict[int, list[Definition]] = {}
         for d in self.defs:
