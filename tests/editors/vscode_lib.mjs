@@ -103,9 +103,17 @@ export async function launch(cfg) {
   }
 
   async function quickOpen(rel) {
-    await page.keyboard.press("Control+P");
     const input = page.locator(".quick-input-widget input.input");
-    await input.waitFor({ state: "visible" });
+    // A webview holding the focus (the diagram, just clicked) can swallow the key before the
+    // workbench sees it: press it again while Quick Open has not opened.
+    await until("Quick Open to open", async () => {
+      if (await input.isVisible()) {
+        return true;
+      }
+      await page.keyboard.press("Control+P");
+      await input.waitFor({ state: "visible", timeout: 5000 }).catch(() => {});
+      return await input.isVisible();
+    });
     await input.fill(rel);
     const base = path.basename(rel);
     await until(`Quick Open to list ${rel}`, async () => {
