@@ -211,6 +211,8 @@ def digest(node) -> object:
         return tuple([digest(x) for x in node])
     if t is dict:
         return tuple(sorted((k, digest(v)) for k, v in node.items()))
+    if t is n.QualifiedName:  # a tuple of names
+        return ("QualifiedName",) + tuple([digest(x) for x in node])
     slots = _SLOTS.get(t)
     if slots is None:
         if not isinstance(node, n.Node):

@@ -59,31 +59,36 @@ class Name(Node):
         return bool(self._x & 1)
 
 
-class QualifiedName(Node):
-    """A dotted name: `users`, `core.users`, `core.users.id`, `Enum.Variant`. Its range is its
-    parts' (not stored: it moves with them)."""
+class QualifiedName(tuple, Node):
+    """A dotted name: `users`, `core.users`, `core.users.id`, `Enum.Variant` — the tuple of its
+    parts itself (no object around a tuple: 320,000 of them at 20,000 tables). Its range is its
+    parts' (not stored: it moves with them). Compared and hashed as a tuple of its parts, which
+    compare by identity: two dotted names are equal when they hold the same name nodes."""
 
-    __slots__ = ("parts",)
+    __slots__ = ()
 
-    def __init__(self, parts):
-        self.parts = parts if type(parts) is tuple else tuple(parts)
+    @property
+    def parts(self) -> tuple[Name, ...]:
+        return self
 
     @property
     def start(self) -> int:
-        return self.parts[0].start
+        return self[0].start
 
     @property
     def end(self) -> int:
-        return self.parts[-1].end
+        return self[-1].end
 
     @property
     def text(self) -> str:
-        parts = self.parts
-        return parts[0].text if len(parts) == 1 else ".".join(p.text for p in parts)
+        return self[0].text if len(self) == 1 else ".".join(p.text for p in self)
 
     @property
     def last(self) -> Name:
-        return self.parts[-1]
+        return self[-1]
+
+    def __repr__(self) -> str:  # pragma: no cover - debugging aid
+        return f"QualifiedName({self.text!r} @{self.start}-{self.end})"
 
 
 def schema_and_name(qn: QualifiedName) -> tuple[str, str]:
@@ -519,6 +524,8 @@ def _shifter(cls: type):
     body = []
     if cls in (Mark, QualifiedName):
         body += ["    if id(x) in seen:", "        return", "    seen.add(id(x))"]
+    if cls is QualifiedName:  # a tuple of names: no slots to read them from
+        body += ["    _shift_all(x, d, seen)"]
     if cls is Mark:
         body += ["    if x.bad_args:", "        x.bad_args = [(s + d, e + d, t) for s, e, t in x.bad_args]"]
     body += [f"    x.{a} += d" for a in offsets]
@@ -602,6 +609,8 @@ def dump(x):
                 out.append((a, v))
         if isinstance(x, Mark):
             out.append(tuple(x.bad_args))
+        if isinstance(x, QualifiedName):
+            out.extend(dump(p) for p in x)
         out.extend(dump(getattr(x, a)) for a in children)
         return tuple(out)
     if isinstance(x, (list, tuple)):
