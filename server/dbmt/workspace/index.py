@@ -80,6 +80,12 @@ def _digest(text: str) -> bytes:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
+def _digest_all(digests: list[bytes]) -> bytes:
+    """The signature of a key that stands for several texts: a digest of their digests, in
+    order (marked as such, so it never equals one text's digest)."""
+    return hashlib.blake2b(b"".join(digests), digest_size=16, person=b"dbmt-pieces").digest()
+
+
 class FileModel:
     """What one file defines and imports, derived from its syntax alone."""
 
@@ -177,8 +183,21 @@ class FileModel:
                 elif mk.name in ("events_clone", "events_for"):
                     sign("events:*", f"{owner}{text[mk.start:mk.end]}")
         # A digest per key, not the joined text: the texts were a second copy of every file.
-        # Keys interned: the units that depend on them hold the same (interned) strings.
-        self.signatures: dict[str, bytes] = {sys.intern(k): _digest("\x00".join(v)) for k, v in sigs.items()}
+        # Keys interned: the units that depend on them hold the same (interned) strings. One
+        # element's text is signed under many keys (a group's body under every table it lists):
+        # each text is digested once, and a key of several texts digests their digests, so the
+        # work is the file's length, not its length times the keys.
+        digested: dict[int, bytes] = {}
+
+        def piece(text: str) -> bytes:
+            got = digested.get(id(text))
+            if got is None:
+                got = digested[id(text)] = _digest(text)
+            return got
+
+        self.signatures: dict[str, bytes] = {
+            sys.intern(k): piece(v[0]) if len(v) == 1 else _digest_all([piece(x) for x in v])
+            for k, v in sigs.items()}
         # Element → its definitions (a table and the events table its mark generates).
         self.defs_of: dict[int, list[Definition]] = {}
         for d in self.defs:
