@@ -64,9 +64,6 @@ def describe(item) -> str:
     return "this"
 
 
-_NO_MARKS: tuple = ()
-
-
 class FileSyntax:
     """Everything parsed from one chunk list: elements, marks, comments, errors (absolute)."""
 
@@ -535,10 +532,8 @@ class Interpreter:
                 msg = f"unexpected {describe(bad)} after column '{name.text}': expected settings '[…]', a mark or the end of the line"
             self.error(msg, bad, items[-1])
             self.stray_marks(items[i:], "column line")
-        cs = self.s(head)
-        # Most columns have no mark: one shared empty tuple instead of an empty list each.
-        ce = self.e(items[-1])
-        t.columns.append(n.Column(name, tref, settings, marks or _NO_MARKS, name.start if cs == name.start else cs,
+        cs, ce = self.s(head), self.e(items[-1])
+        t.columns.append(n.Column(name, tref, settings, marks, name.start if cs == name.start else cs,
                                   tref.end if ce == tref.end else ce))
 
     def index_line(self, t: n.Table, line: Line) -> None:
