@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The live diagram's update time: from an edit to a laid-out diagram, at 200 and 2,000 tables.
 
-    .venv/bin/python bench/diagram_bench.py [--edits N] [--only 200,2000]
+    .venv/bin/python bench/diagram_bench.py [--edits N] [--only 200,2000] [--modes whole,delta]
 
 Through the real server and the real layout code, without an editor: a small JSON-RPC client
 talks to `dbmt-lsp` over stdio (diagnostics' debounce 0, as bench/lsp_bench.py), asks `dbmt/diagram` once
@@ -157,7 +157,7 @@ class Layout:
         self.p.wait(timeout=30)
 
 
-async def measure(name: str, root: Path, edits: int) -> dict:
+async def measure(name: str, root: Path, edits: int, deltas: bool = True) -> dict:
     c = Client()
     await c.start()
     caps = {"window": {"workDoneProgress": True}, "workspace": {"configuration": True},
@@ -186,7 +186,9 @@ async def measure(name: str, root: Path, edits: int) -> dict:
     pk_type = next(col["type"] for col in anchor["columns"] if col["name"] == pk)
     anchor_name = anchor["name"]
     rows = []
+    sizes: list[int] = []
     version = 1
+    revision = model["revision"]
     for i in range(edits):
         add = f"\nTable bench_diagram_probe_{i} {{\n  id int [pk]\n  ref_id {pk_type} [ref: > {anchor_name}.{pk}]\n}}\n"
         new = text + add
@@ -197,11 +199,16 @@ async def measure(name: str, root: Path, edits: int) -> dict:
         c.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": version},
                                             "contentChanges": [{"range": {"start": pos(text, a), "end": pos(text, b)}, "text": ins}]})
         t_changed = await asyncio.wait_for(fut, 900)
-        m, t_model = await c.request("dbmt/diagram", {})
+        # As the VS Code extension asks: what changed since the revision it has (a delta).
+        m, t_model = await c.request("dbmt/diagram", {"since": revision} if deltas else {})
         done = lay.run(m)
         t_done = time.perf_counter()
-        assert len(m["tables"]) == out["tables"] + i + 1, "the model lacks the added table"
-        assert done["nodes"] == len(m["tables"])
+        ids = m["tableIds"] if "since" in m else [t["id"] for t in m["tables"]]
+        assert deltas == ("since" in m), "a delta was asked for and not given" if deltas else "a delta not asked for"
+        assert len(ids) == out["tables"] + i + 1, "the model lacks the added table"
+        assert done["nodes"] == len(ids)
+        revision = m["revision"]
+        sizes.append(len(json.dumps(m)))
         rows.append({"changed": (t_changed - t_sent) * 1000, "model": (t_model - t_changed) * 1000,
                      "parse": done["parseMs"], "layout": done["layoutMs"], "total": (t_done - t_sent) * 1000})
         text = new
@@ -212,6 +219,7 @@ async def measure(name: str, root: Path, edits: int) -> dict:
         out[k + "_p50"] = statistics.median(xs)
         out[k + "_p95"] = lsp_bench.pct(xs, 95)
     out["edits"] = len(rows)
+    out["answer_bytes"] = statistics.median(sizes)
     return out
 
 
@@ -219,6 +227,8 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--edits", type=int, default=20)
     ap.add_argument("--only", default="200,2000")
+    ap.add_argument("--modes", default="whole,delta",
+                    help="whole: ask for the whole model after each edit (as before deltas); delta: ask `since` the last revision")
     a = ap.parse_args(argv)
     lines = []
     load = os.getloadavg()
@@ -226,18 +236,21 @@ def main(argv=None) -> int:
                  f"node {subprocess.run(['node', '--version'], capture_output=True, text=True).stdout.strip()}, "
                  f"load average at start {load[0]:.1f}; {a.edits} edits per size; debounce 0.")
     lines.append("")
-    lines.append("| workspace | edit → diagramChanged | → model received | JSON.parse + layout (node) | edit → laid out (p50 / p95) | cold `--check` | share of cold |")
-    lines.append("|---|---|---|---|---|---|---|")
+    lines.append("| workspace | answer | edit → diagramChanged | → answer received | apply + layout (node) | edit → laid out (p50 / p95) | answer size | cold `--check` | share of cold |")
+    lines.append("|---|---|---|---|---|---|---|---|---|")
+    modes = [m for m in ("whole", "delta") if m in a.modes.split(",")]
     for key in a.only.split(","):
         tables, files = SIZES[key]
         root = harness.workspace(tables, files)
         cold = lsp_bench.cold_check(root, 3)
-        r = asyncio.run(measure(key, root, a.edits))
-        lines.append(
-            f"| {r['tables']} tables, {r['edges']} edges, {files} files (first model {r['first_request_ms']:.0f} ms, first layout {r['first_layout_ms']:.0f} ms) "
-            f"| {r['changed_p50']:.0f} ms | {r['model_p50']:.0f} ms | {r['parse_p50']:.0f} + {r['layout_p50']:.0f} ms "
-            f"| {r['total_p50']:.0f} / {r['total_p95']:.0f} ms | {cold:.0f} ms | {r['total_p50'] / cold:.2f} |")
-        print(lines[-1], flush=True)
+        for mode in modes:
+            r = asyncio.run(measure(key, root, a.edits, deltas=mode == "delta"))
+            lines.append(
+                f"| {r['tables']} tables, {r['edges']} edges, {files} files (first model {r['first_request_ms']:.0f} ms, first layout {r['first_layout_ms']:.0f} ms) "
+                f"| {'delta (`since`)' if mode == 'delta' else 'whole model'} "
+                f"| {r['changed_p50']:.0f} ms | {r['model_p50']:.0f} ms | {r['parse_p50']:.0f} + {r['layout_p50']:.0f} ms "
+                f"| {r['total_p50']:.0f} / {r['total_p95']:.0f} ms | {r['answer_bytes'] / 1000:,.0f} kB | {cold:.0f} ms | {r['total_p50'] / cold:.2f} |")
+            print(lines[-1], flush=True)
     load = os.getloadavg()
     lines.append("")
     lines.append(f"Load average at the end {load[0]:.1f}.")

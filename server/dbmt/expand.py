@@ -33,6 +33,7 @@ from .workspace.index import Definition, qkey
 IDENT_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 BUILTIN = "<built-in>"
 BARE_KEYS = {"pk", "primary key", "unique", "increment", "null", "not null"}
+_UNSEEN = object()
 
 
 class ExpandError(Exception):
@@ -97,6 +98,7 @@ class Expander:
         self.builtin_action: Entity | None = None
         self.user_action: Entity | None = None
         self.taken_aliases: set[str] = set()  # `Table x as A` aliases that would clash once merged
+        self._enum_memo: dict[tuple[str, str], Entity | None] = {}
 
     # -- helpers ------------------------------------------------------------------------------
     def ctx(self, path: str) -> Ctx:
@@ -224,6 +226,14 @@ class Expander:
 
     def enum_of(self, path: str, qn: n.QualifiedName) -> Entity | None:
         key = qkey(qn)
+        # Most columns of a file share a few types (`int`, `varchar`): one lookup each per file
+        # (the workspace does not change during one Expander's life).
+        memo = self._enum_memo.get((path, key), _UNSEEN)
+        if memo is _UNSEEN:
+            memo = self._enum_memo[(path, key)] = self._enum_of(path, key)
+        return memo
+
+    def _enum_of(self, path: str, key: str) -> Entity | None:
         found = self.index.visible(path, "enum", key) if path in self.index.files else []
         for d in found:
             ent = self.by_element.get(id(d.element))

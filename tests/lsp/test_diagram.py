@@ -200,3 +200,61 @@ async def test_changed_after_an_edit_in_another_file(shop):
         await h.settle()
         third = await diagram(h)
         assert third["revision"] == second["revision"] and max(seen) == second["revision"]
+
+
+def apply_delta(base: dict, d: dict) -> dict:
+    """A delta applied to the model it was computed against, as editors/diagram/delta.mjs does."""
+    out = {k: v for k, v in d.items() if k not in ("since", "tableIds", "edgeIds", "tables", "edges")}
+    for key, ids in (("tables", "tableIds"), ("edges", "edgeIds")):
+        by_id = {x["id"]: x for x in base[key]}
+        by_id.update({x["id"]: x for x in d[key]})
+        out[key] = [by_id[i] for i in d[ids]]
+    return out
+
+
+async def test_deltas_since_a_revision(shop):
+    """`since`: only what changed since a revision the server keeps, and that applied to the
+    model of that revision is the whole model of now (an added table, a renamed column, a removed
+    table with its edges, under a filter too); an unknown revision gives the whole model."""
+    async with lsp(shop, caps()) as h:
+        raw_results(h)
+        seen = listen(h)
+        gloves_rel = "gloves/gloves.dbmt"
+        gloves = (shop / "gloves" / "gloves.dbmt").read_text(encoding="utf-8")
+        h.open(gloves_rel)
+        first = await diagram(h)
+        unchanged = await h.request(h.client.protocol.send_request_async("dbmt/diagram", {"since": first["revision"]}))
+        assert unchanged["since"] == first["revision"] and unchanged["tables"] == [] and unchanged["edges"] == []
+        assert unchanged["tableIds"] == [t["id"] for t in first["tables"]]
+        texts = [
+            gloves + "\nTable Mittens {\n  id key_t [pk]\n  glove_id key_t [ref: > Gloves.id]\n}\n",   # added, with an edge
+            gloves + "\nTable Mittens {\n  id key_t [pk]\n  glove_ref key_t [ref: > Gloves.id]\n}\n",  # a column renamed
+            gloves,                                                                                     # removed again
+        ]
+        model = first
+        for text in texts:
+            rev = model["revision"]
+            h.replace_all(gloves_rel, text)
+            await until(lambda: any(r > rev for r in seen), "dbmt/diagramChanged")
+            d = await h.request(h.client.protocol.send_request_async("dbmt/diagram", {"since": rev}))
+            whole = await diagram(h)
+            assert d["since"] == rev and d["revision"] == whole["revision"] > rev
+            assert apply_delta(model, d) == whole
+            # Only what changed is sent: the Mittens table and the tables and edges near it (when
+            # it is removed, nothing but the ids: its edge goes with it).
+            assert len(d["tables"]) + len(d["edges"]) < 6, [t["name"] for t in d["tables"]]
+            assert d["tables"] or d["edges"] or d["tableIds"] != [t["id"] for t in model["tables"]]
+            model = whole
+        assert model["tables"] == first["tables"] and model["edges"] == first["edges"]
+        # Under a filter: the delta is of the filtered model.
+        f = {"files": [h.uri(gloves_rel)]}
+        before = await diagram(h, f)
+        rev = before["revision"]
+        h.replace_all(gloves_rel, gloves + "\nTable Mittens {\n  id key_t [pk]\n}\n")
+        await until(lambda: any(r > rev for r in seen), "dbmt/diagramChanged")
+        d = await h.request(h.client.protocol.send_request_async("dbmt/diagram", {"filter": f, "since": rev}))
+        assert [t["name"] for t in d["tables"]] == ["Mittens"]
+        assert apply_delta(before, d) == await diagram(h, f)
+        # A revision the server does not have: the whole model, without `since`.
+        w = await h.request(h.client.protocol.send_request_async("dbmt/diagram", {"since": 10_000}))
+        assert "since" not in w and w == await diagram(h)

@@ -5,6 +5,7 @@
 // positions in dbmt-layout.json at the workspace root (read again when it changes on disk).
 import * as vscode from "vscode";
 import type { LanguageClient } from "vscode-languageclient/node";
+import { applyDelta, isDelta } from "../../diagram/delta.mjs";
 import { formatSaved, LAYOUT_FILE, parseSaved } from "../../diagram/saved.mjs";
 
 type Positions = Record<string, { x: number; y: number }>;
@@ -19,6 +20,12 @@ interface Model {
   root: string;
   tables: { id: string }[];
   edges: { id: string }[];
+}
+/** The server's answer to `since`: the tables and edges that changed, every id in order. */
+interface Delta extends Model {
+  since: number;
+  tableIds: string[];
+  edgeIds: string[];
 }
 
 /** Messages from the webview. */
@@ -50,6 +57,9 @@ export class DiagramPanel {
   // model is 7 MB, and posting it to the webview took longer than building it.
   private seq = 0;
   private sent: { tables: Map<string, string>; edges: Map<string, string> } | undefined;
+  // The last model received (for `filter`): the server is asked what changed since its
+  // revision, and answers with a delta (docs/lsp.md, "Deltas": a few kB instead of 7 MB).
+  private model: Model | undefined;
 
   static open(extensionUri: vscode.Uri, client: () => LanguageClient | undefined, log: (line: string) => void): void {
     if (DiagramPanel.current) {
@@ -177,17 +187,40 @@ export class DiagramPanel {
       return;
     }
     const filter = this.filter;
-    let model: Model;
+    // A revision of -1 means start over (a filter changed, a webview reloaded, a server restarted).
+    const base = this.revision >= 0 ? this.model : undefined;
+    let answer: Model | Delta;
     const t0 = Date.now();
     try {
-      model = await c.sendRequest<Model>("dbmt/diagram", Object.keys(filter).length ? { filter } : {});
+      answer = await c.sendRequest<Model | Delta>("dbmt/diagram", {
+        ...(Object.keys(filter).length ? { filter } : {}),
+        ...(base ? { since: base.revision } : {}),
+      });
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       void this.panel.webview.postMessage({ type: "error", message });
       return;
     }
-    this.log(`diagram: revision ${model.revision} received in ${Date.now() - t0} ms (${model.tables.length} tables)`);
+    let model: Model;
+    let changed: { tables: { id: string }[]; edges: { id: string }[] } | undefined;
+    if (isDelta(answer)) {
+      const d = answer as Delta;
+      if (!base || d.since !== base.revision) {
+        this.revision = -1; // not against what is here: ask for the whole model
+        this.again = true;
+        return;
+      }
+      model = applyDelta(base, d) as Model;
+      changed = { tables: d.tables, edges: d.edges };
+    } else {
+      model = answer;
+    }
+    this.log(
+      `diagram: revision ${model.revision} received in ${Date.now() - t0} ms (${model.tables.length} tables` +
+        (changed ? `, ${changed.tables.length} changed)` : ")"),
+    );
     this.revision = model.revision;
+    this.model = model;
     const root = vscode.Uri.parse(model.root);
     if (!this.root || this.root.toString() !== root.toString()) {
       this.root = root;
@@ -196,24 +229,45 @@ export class DiagramPanel {
     }
     const replace = this.replaceSaved;
     this.replaceSaved = false;
-    this.post(model, filter, replace);
+    this.post(model, filter, replace, changed);
   }
 
-  /** The model to the webview: whole the first time, then as a patch against the last one. */
-  private post(model: Model, filter: Filter, replace: boolean): void {
+  /** The model to the webview: whole the first time, then as a patch against the last one
+   * (`changed`: the tables and edges a server delta named, else found by comparing). */
+  private post(
+    model: Model,
+    filter: Filter,
+    replace: boolean,
+    changed?: { tables: { id: string }[]; edges: { id: string }[] },
+  ): void {
     const json = (list: { id: string }[]) => new Map(list.map((x) => [x.id, JSON.stringify(x)]));
-    const tables = json(model.tables);
-    const edges = json(model.edges);
     const base = this.seq;
     const seq = ++this.seq;
     const prev = this.sent;
-    this.sent = { tables, edges };
     if (!prev) {
+      this.sent = { tables: json(model.tables), edges: json(model.edges) };
       void this.panel.webview.postMessage({ type: "model", seq, model, saved: this.positions, filter, replace });
       return;
     }
-    const changed = (list: { id: string }[], now: Map<string, string>, before: Map<string, string>) =>
-      list.filter((x) => before.get(x.id) !== now.get(x.id));
+    let tables: { id: string }[];
+    let edges: { id: string }[];
+    if (changed) {
+      // Only the changed items are serialized again; the others keep what was sent.
+      const update = (list: { id: string }[], delta: { id: string }[], before: Map<string, string>) => {
+        const now = json(delta);
+        return new Map(list.map((x) => [x.id, now.get(x.id) ?? before.get(x.id) ?? JSON.stringify(x)]));
+      };
+      this.sent = { tables: update(model.tables, changed.tables, prev.tables), edges: update(model.edges, changed.edges, prev.edges) };
+      tables = changed.tables;
+      edges = changed.edges;
+    } else {
+      const now = { tables: json(model.tables), edges: json(model.edges) };
+      const differ = (list: { id: string }[], m: Map<string, string>, before: Map<string, string>) =>
+        list.filter((x) => before.get(x.id) !== m.get(x.id));
+      tables = differ(model.tables, now.tables, prev.tables);
+      edges = differ(model.edges, now.edges, prev.edges);
+      this.sent = now;
+    }
     const { tables: _t, edges: _e, ...rest } = model;
     void this.panel.webview.postMessage({
       type: "patch",
@@ -221,9 +275,9 @@ export class DiagramPanel {
       base,
       model: rest,
       tableIds: model.tables.map((t) => t.id),
-      tables: changed(model.tables, tables, prev.tables),
+      tables,
       edgeIds: model.edges.map((e) => e.id),
-      edges: changed(model.edges, edges, prev.edges),
+      edges,
       saved: this.positions,
       filter,
       replace,

@@ -459,6 +459,49 @@ def _copy_edge(e: dict) -> dict:
     return {**e, "from": dict(e["from"]), "to": dict(e["to"])}
 
 
+LISTS = (("files", "uri"), ("tables", "id"), ("edges", "id"), ("enums", "id"), ("groups", "id"), ("views", "name"))
+DELTA_LISTS = (("tables", "tableIds"), ("edges", "edgeIds"))
+
+
+def share(before: dict | None, after: dict) -> bool:
+    """Make `after` (a materialized model) hold `before`'s objects for the items that did not
+    change (so unchanged tables are one object across revisions, and a delta finds them by
+    identity); returns whether the two models are equal (nothing to redraw)."""
+    if before is None:
+        return False
+    same = before.get("root") == after.get("root") and before.get("version") == after.get("version")
+    for key, ident in LISTS:
+        old = {x[ident]: x for x in before[key]}
+        items = after[key]
+        if len(items) != len(before[key]):
+            same = False
+        for i, x in enumerate(items):
+            b = old.get(x[ident])
+            if b is None:
+                same = False
+            elif b is not x:
+                if b == x:
+                    items[i] = b
+                else:
+                    same = False
+        if same and any(a is not b for a, b in zip(items, before[key])):
+            same = False  # the same items in another order
+    return same
+
+
+def delta(before: dict, after: dict, since: int) -> dict:
+    """`after` as a change of `before` (two results of one filter): the tables and edges that
+    are new or changed, every id in order, the small lists (files, enums, groups, views) whole.
+    docs/lsp.md, "Deltas"; editors/diagram/delta.mjs applies it."""
+    out = {k: v for k, v in after.items() if k not in ("tables", "edges")}
+    out["since"] = since
+    for key, ids in DELTA_LISTS:
+        old = {x["id"]: x for x in before[key]}
+        out[key] = [x for x in after[key] if (b := old.get(x["id"])) is not x and b != x]
+        out[ids] = [x["id"] for x in after[key]]
+    return out
+
+
 def signature(full: dict) -> str:
     """A digest of the materialized model as a client would draw it (revision and filter aside):
     equal digests, nothing to redraw."""

@@ -2,6 +2,7 @@
 // sends (editors/diagram/layout.mjs), draws only what is on screen (editors/diagram/svg.mjs,
 // piece by piece), pans and zooms, keeps the viewport across updates, reports clicks (reveal a
 // definition) and drags (save a position), and offers the filters.
+import { applyDelta } from "../../../diagram/delta.mjs";
 import { layout } from "../../../diagram/layout.mjs";
 import { context, edgeSvg, fileSvg, groupSvg, tableSvg } from "../../../diagram/svg.mjs";
 
@@ -156,15 +157,14 @@ window.addEventListener("message", (e: MessageEvent) => {
       post({ type: "resync" }); // not the model the patch is against: ask for the whole one
       return;
     }
-    const tables = new Map(model.tables.map((t) => [t.id, t]));
-    for (const t of m.tables as Table[]) tables.set(t.id, t);
-    const edges = new Map(model.edges.map((x) => [x.id, x]));
-    for (const x of m.edges as Edge[]) edges.set(x.id, x);
-    const next: Model = {
+    // The extension's patch has the shape of the server's delta (editors/diagram/delta.mjs).
+    const next = applyDelta(model, {
       ...(m.model as Omit<Model, "tables" | "edges">),
-      tables: (m.tableIds as string[]).map((id) => tables.get(id)!),
-      edges: (m.edgeIds as string[]).map((id) => edges.get(id)!),
-    };
+      tableIds: m.tableIds as string[],
+      tables: m.tables as Table[],
+      edgeIds: m.edgeIds as string[],
+      edges: m.edges as Edge[],
+    }) as Model;
     seq = m.seq;
     document.body.dataset.update = `patch ${m.tables.length} ${m.edges.length}`;
     receive(next, m.saved as Positions, m.filter as Record<string, unknown>, Boolean(m.replace));
