@@ -94,6 +94,8 @@ def main(argv=None) -> int:
                            f"{s['modelEdges']} relationships"),
         ("edit: an added table appears in the model", ok("add", lambda s: s["modelTables"] == len(model["tables"]) + 1),
          "add", lambda s: f"revision {s['before']} → {s['after']}"),
+        ("edit → the webview has drawn it (its own clock)", ok("add", lambda s: s["modelTables"] == len(model["tables"]) + 1),
+         "editToDrawn", lambda s: "from the typed text to the end of the webview's draw of that revision"),
         ("click: opens the table's definition", ok("click", lambda s: s["tab"] and s["cursor"]),
          "click", lambda s: f"{s['table']} → {s['tab']} {s['cursor']}"),
         ("drag: writes dbmt-layout.json", ok("drag", lambda s: json.loads(s["text"])["tables"]),
@@ -111,7 +113,7 @@ def main(argv=None) -> int:
     for title, verdict, name, what in rows:
         failed |= verdict != "yes"
         try:
-            detail = what(st[name]) if name in st else ""
+            detail = what(st.get(name)) if name in st or name in ms else ""
         except (KeyError, TypeError, ValueError):
             detail = ""
         t = ms.get(name)

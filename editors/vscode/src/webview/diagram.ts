@@ -195,6 +195,7 @@ function receive(m: Model, s: Positions, f: Record<string, unknown>, replace = f
   const ms = Math.round(performance.now() - t0);
   statusLine.textContent = `${m.tables.length} tables, ${m.edges.length} relationships — revision ${m.revision}${Object.keys(f).length ? " (filtered)" : ""}`;
   document.body.dataset.revision = String(m.revision);
+  document.body.dataset.drawnAt = String(Date.now()); // when this revision was on screen (bench/)
   document.body.dataset.tables = String(m.tables.length);
   document.body.dataset.edges = String(m.edges.length);
   post({ type: "drawn", revision: m.revision, tables: m.tables.length, edges: m.edges.length, ms });
