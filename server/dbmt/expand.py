@@ -33,7 +33,6 @@ from .workspace.index import Definition, qkey
 IDENT_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 BUILTIN = "<built-in>"
 BARE_KEYS = {"pk", "primary key", "unique", "increment", "null", "not null"}
-_UNSEEN = object()
 
 
 class ExpandError(Exception):
@@ -98,14 +97,28 @@ class Expander:
         self.builtin_action: Entity | None = None
         self.user_action: Entity | None = None
         self.taken_aliases: set[str] = set()  # `Table x as A` aliases that would clash once merged
-        self._enum_memo: dict[tuple[str, str], Entity | None] = {}
+        self._enum_memo: dict[tuple[str, str], tuple[Entity | None, tuple[str, ...]]] = {}
 
     # -- helpers ------------------------------------------------------------------------------
     def ctx(self, path: str) -> Ctx:
         c = self._ctx.get(path)
         if c is None:
-            c = self._ctx[path] = Ctx(self.index, self.index.files[path], self.ws.config, self.cache)
+            c = self._ctx[path] = Ctx(self.index, self.index.files[path], self.ws.config, self.cache, store=self.ws.facts)
         return c
+
+    def recorded(self, path: str, compute):
+        """compute(), and the dependency keys of what it read from `path`'s point of view (every
+        name the index resolved, every fact and memo its file's Ctx read): the keys a consumer
+        that keeps the answer must re-read it by (Workspace.changed_since)."""
+        ctx = self.ctx(path)
+        deps: set[str] = {f"scope:{path}"}
+        outer, rec = ctx.deps, self.index.recording
+        ctx.deps, self.index.recording = deps, deps
+        try:
+            value = compute()
+        finally:
+            ctx.deps, self.index.recording = outer, rec
+        return value, deps
 
     def rel(self, path: str) -> str:
         if path == BUILTIN:
@@ -228,10 +241,20 @@ class Expander:
         key = qkey(qn)
         # Most columns of a file share a few types (`int`, `varchar`): one lookup each per file
         # (the workspace does not change during one Expander's life).
-        memo = self._enum_memo.get((path, key), _UNSEEN)
-        if memo is _UNSEEN:
-            memo = self._enum_memo[(path, key)] = self._enum_of(path, key)
-        return memo
+        # The names that lookup resolved are replayed for a reader that records them.
+        rec = self.index.recording
+        memo = self._enum_memo.get((path, key))
+        if memo is None:
+            names: set[str] = set()
+            self.index.recording = names
+            try:
+                found = self._enum_of(path, key)
+            finally:
+                self.index.recording = rec
+            memo = self._enum_memo[(path, key)] = (found, tuple(names))
+        if rec is not None:
+            rec.update(memo[1])
+        return memo[0]
 
     def _enum_of(self, path: str, key: str) -> Entity | None:
         found = self.index.visible(path, "enum", key) if path in self.index.files else []

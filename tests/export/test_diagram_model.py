@@ -298,3 +298,64 @@ def test_ids_stay_unique_with_duplicate_names(tmp_path):
     collisions = model_of(REPO / "tests" / "fixtures" / "expand" / "collisions")
     assert len({t["id"] for t in collisions["tables"]}) == len(collisions["tables"])
     assert len({t["name"] for t in collisions["tables"]}) == len(collisions["tables"])
+
+
+# -- the model kept across edits (BuildCache) -----------------------------------------------------
+def _json(ws, cache=None, memo=None) -> str:
+    m = D.build(ws, cache)
+    return json.dumps(D.materialize(m, D.utf16_spans(ws), D.file_uri, memo), sort_keys=True)
+
+
+# Each edit: (file, old text, new text) applied to the current text; chosen so that what a table
+# shows changes through another file: a type's enum, a group's membership and access, a
+# supporter's family, a ref's target, a name two files define, an events_for table.
+CROSS_FILE_EDITS = [
+    ("accessories/accessories.dbmt", "  LedExt [note: 'rainbow LED lighting patterns']\n",
+     "  LedExt [note: 'rainbow LED lighting patterns']\n  GlowExt\n"),
+    ("accessories/accessories.dbmt", "Table LedExt {", "Table GlowExt {\n  %extension_enum AccessoryExtType.GlowExt\n  id key_t [pk]\n}\n\nTable LedExt {"),
+    ("shoes/shoes.dbmt", "  %access public\n", "  %access private\n"),
+    ("shoes/shoes.dbmt", "  Shoes\n  Gloves\n", "  Shoes\n"),
+    ("social/posting.dbmt", "  RelRobotPosts\n}", "  RelRobotPosts\n  Users\n}"),
+    ("gloves/gloves.dbmt", "Table Gloves {\n  id key_t [pk]", "Table Gloves {\n  id key_t [pk]\n  colour varchar"),
+    ("gloves/gloves.dbmt", "  %extension AccessoryExtType\n", ""),
+    ("social/posting.dbmt", "Table Robots {", "Ref: Robots.model > Gloves.id\n\nTable Robots {"),
+    ("devices/shoe_mcu.dbmt", "  paired bool [default: false]\n", "  paired bool [default: false]\n  rssi i8\n"),
+    ("devices/shoe_mcu.dbmt", "Table HeatSystemEvents {\n  %events_for HeatSystem\n",
+     "Table HeatSystemEvents {\n  %events_for HeatSystem\n  note_text text\n"),
+    ("social/posting.dbmt", "Table Posts {", "Enum Mood {\n  happy\n}\n\nTable Posts {\n  mood Mood"),
+    ("accessories/accessories.dbmt", "Table SkeeingExt {", "Table Posts {\n  id key_t [pk]\n}\n\nTable SkeeingExt {"),
+    ("social/posting.dbmt", "Enum Mood {\n  happy\n}", "Enum Mood {\n  happy\n  sad\n}"),
+    ("social/posting.dbmt", "  mood Mood", "  mood Mood\n  again Mood"),
+    ("accessories/accessories.dbmt", "Table Posts {\n  id key_t [pk]\n}\n\n", ""),
+    ("shoes/shoes.dbmt", "use { enum AccessoryExtType } from '../accessories/accessories'\n", ""),
+]
+
+
+def test_the_model_kept_across_edits_is_the_model_built_afresh(tmp_path):
+    """After every edit (each changes what a table of another file shows), the model built with
+    the parts of the build before is the model built from nothing, and most tables are the
+    objects they were (nothing read again but what the edit could change)."""
+    import shutil
+
+    root = tmp_path / "shop"
+    shutil.copytree(EXAMPLE, root)
+    ws = Workspace.open(root, use_cache=False)
+    cache, memo = D.BuildCache(), {}
+    assert _json(ws, cache, memo) == _json(ws)
+    reread = []
+    for rel, old, new in CROSS_FILE_EDITS:
+        path = str((root / rel).resolve())
+        text = ws.text_of(path)
+        assert old in text, (rel, old)
+        ws.update_file(path, text.replace(old, new, 1))
+        before = {id(p) for p in cache.parts.values()}
+        kept = _json(ws, cache, memo)
+        assert kept == _json(ws), f"after {rel}: {new!r}"
+        reread.append(sum(1 for p in cache.parts.values() if id(p) not in before))
+    # An edit re-reads the tables its keys reach, not the workspace's every table.
+    assert min(reread) < len(cache.parts) / 2, reread
+    # A file removed, and the change log no longer reaching back: built afresh, still equal.
+    ws.remove_file(str((root / "gloves" / "gloves.dbmt").resolve()))
+    assert _json(ws, cache, memo) == _json(ws)
+    cache.generation = -5
+    assert _json(ws, cache, memo) == _json(ws)

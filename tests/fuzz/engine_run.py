@@ -1,5 +1,6 @@
 """Runs the whole engine on one fuzz case and says what went wrong: parse, workspace index, every
-rule, and the re-parse and re-check after an edit compared with a fresh load of the edited text.
+rule, and the re-parse and re-check after an edit compared with a fresh load of the edited text
+(and the diagram model the language server keeps across the edit with the one built afresh).
 
 A case is a workspace (relative path → bytes, written to a throwaway folder and loaded the way the
 CLI loads it, `read_source` included) plus an edit (file, offset, length cut, text inserted).
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dbmt.check import sqlexpr, values
+from dbmt.export import diagram as diagram_model
 from dbmt.syntax import nodes as n
 from dbmt.syntax import DEFAULT_CACHE, ChunkCache, generic, parallel, parse_text
 from dbmt.syntax.positions import LineIndex
@@ -136,6 +138,13 @@ def measured(fn, *args, **kwargs):
 def dump_parse(pf):
     return (n.dump(pf.elements), n.dump(pf.marks), n.dump(pf.comments), n.dump(pf.errors),
             tuple((c.start, c.end) for c in pf.chunks))
+
+
+def diagram_json(ws: Workspace, cache=None) -> dict:
+    """The `dbmt/diagram` model (UTF-16 ranges, file URIs), built with `cache` as the language
+    server builds it after an edit, or from nothing."""
+    return diagram_model.materialize(diagram_model.build(ws, cache), diagram_model.utf16_spans(ws),
+                                     diagram_model.file_uri, {} if cache is not None else None)
 
 
 def dump_diagnostics(ws: Workspace, root: str) -> dict:
@@ -325,6 +334,17 @@ def run_case(case: Case, budget: WorkBudget = DEFAULT_BUDGET, count_work: bool =
             except Exception as exc:
                 failures.append(_escaped(EXCEPTION, "re-parse", exc))
 
+            # The diagram model as the language server keeps it across edits (BuildCache).
+            try:
+                cache = diagram_model.BuildCache()
+                diagram_json(ws, cache)
+            except RecursionError as exc:
+                failures.append(_escaped(DEPTH, "diagram model", exc))
+                cache = None
+            except Exception as exc:
+                failures.append(_escaped(EXCEPTION, "diagram model", exc))
+                cache = None
+
             # The workspace: update_file (incremental re-parse and re-check) against a fresh load.
             try:
                 if count_work:
@@ -354,6 +374,15 @@ def run_case(case: Case, budget: WorkBudget = DEFAULT_BUDGET, count_work: bool =
             if na != nb:
                 failures.append(Failure(INCREMENTAL, "nodes after update_file vs fresh load: "
                                         + first_difference(na, nb)))
+            if cache is not None:
+                try:
+                    kept, new_model = diagram_json(ws, cache), diagram_json(fresh)
+                except Exception as exc:
+                    failures.append(_escaped(EXCEPTION, "diagram model after edit", exc))
+                else:
+                    if kept != new_model:
+                        failures.append(Failure(INCREMENTAL, "diagram model kept across the edit vs built from the "
+                                                "fresh load: " + first_difference(kept, new_model)))
         return failures
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -61,28 +61,52 @@ def team_of(rel: str) -> str:
     return parts[0] if len(parts) > 1 and parts[0] != ".." else PurePosixPath(rel).stem
 
 
-def build(ws) -> Model:
-    from ..check.extensions import is_extension_enum
-    from ..check.marks import valid_marks
-    from ..check.traits import effective_access, group_access, members_of
+class BuildCache:
+    """What one build leaves for the next (the language server keeps one per root): the tables
+    as diagram_of read them (TableParts, valid while nothing they read changed), and the
+    workspace generation they are of."""
 
-    d: Diagram = diagram_of(ws)
+    __slots__ = ("parts", "generation")
+
+    def __init__(self):
+        self.parts: dict = {}
+        self.generation: int | None = None
+
+
+def build(ws, cache: BuildCache | None = None) -> Model:
+    from ..check.extensions import is_extension_enum
+
+    changed = None
+    if cache is not None:
+        changed = ws.changed_since(cache.generation) if cache.generation is not None else None
+        if changed is None:
+            cache.parts.clear()
+    d: Diagram = diagram_of(ws, cache.parts if cache is not None else None, changed)
+    if cache is not None:
+        cache.generation = ws.generation
     ex = d.expander
     root = str(ws.root)
     m = Model(root)
+    rels: dict[str, str] = {}
 
-    paths = sorted(ex.index.files, key=lambda p: _rel(root, p))
-    teams = sorted({team_of(_rel(root, p)) for p in paths})
+    def rel_of(path: str) -> str:
+        r = rels.get(path)
+        if r is None:
+            r = rels[path] = _rel(root, path)
+        return r
+
+    paths = sorted(ex.index.files, key=rel_of)
+    teams = sorted({team_of(rel_of(p)) for p in paths})
     team_color = {t: PALETTE[i % len(PALETTE)] for i, t in enumerate(teams)}
     for p in paths:
-        rel = _rel(root, p)
+        rel = rel_of(p)
         m.files.append({"path": p, "rel": rel, "team": team_of(rel), "color": team_color[team_of(rel)]})
 
     def ent_id(prefix: str, ent) -> str:
-        return f"{prefix}:{_rel(root, ent.path)}#{ent.key}"
+        return f"{prefix}:{rel_of(ent.path)}#{ent.key}"
 
     # Enums first: tables name their family by enum id.
-    enum_ids: dict[int, str] = {}     # id(enum element) → enum id
+    enum_ids: dict[tuple, str] = {}   # the enum's Definition.ref → enum id
     for ent in ex.entities:
         if ent.kind != "enum" or ent.defn is None:
             continue
@@ -91,7 +115,7 @@ def build(ws) -> Model:
         k = 2
         while any(e["id"] == eid for e in m.enums):
             eid, k = f"{ent_id('e', ent)}~{k}", k + 1
-        enum_ids[id(el)] = eid
+        enum_ids[ent.defn.ref] = eid
         ctx = ex.ctx(ent.path)
         m.enums.append({"id": eid, "name": _plain_name(ent.out), "uri": ent.path,
                         "range": (ent.path, ent.defn.name_node.start, ent.defn.name_node.end),
@@ -114,77 +138,48 @@ def build(ws) -> Model:
         tid[t.name] = cand
         by_entity[id(ent)] = cand
 
-    for t in d.tables:
-        ent = t.entity
-        table_id = tid[t.name]
-        path = t.path
-        dbmt = not path.endswith(".dbml")
-        kind, family = t.kind, None
-        if ent.events is not None:
-            start, end = ent.events.mark.start, ent.events.mark.end
-            for_cols = {c.name.text for fd in ent.events.for_tables for c in fd.element.columns}
-            el = None
-        else:
-            el = ent.defn.element
-            start, end = ent.defn.name_node.start, ent.defn.name_node.end
-            for_cols = set()
-            ctx = ex.ctx(path)
-            if dbmt:
-                claim = valid_marks(el, "extension_enum")[:1]
-                support = valid_marks(el, "extension")
-                if claim:
-                    e = ctx.enum(claim[0].args[0].text.rsplit(".", 1)[0])
-                    family = enum_ids.get(id(e.element)) if e is not None else None
-                elif support:
-                    e = ctx.enum(support[0].args[0].text)
-                    family = enum_ids.get(id(e.element)) if e is not None else None
-                if kind == "table" and valid_marks(el, "relation"):
-                    kind = "relation"
-        access = None
-        if dbmt and ent.defn is not None:
-            acc = effective_access(ex.ctx(ent.defn.path), ent.defn)
-            access = acc[0] if acc is not None else None
-        columns = []
-        for c in t.columns:
-            gen = c.generated
-            if not gen and ent.events is not None and c.name not in for_cols:
-                gen = "%events_clone"
-            columns.append({"name": c.name, "type": c.type, "pk": c.pk, "fk": c.fk, "unique": c.unique,
-                            "notNull": c.not_null, "generated": gen,
-                            "range": (path, c.span[0], c.span[1]) if c.span is not None else None})
-        m.tables.append({"id": table_id, "name": t.name, "kind": kind, "uri": path, "range": (path, start, end),
-                         "groups": [], "access": access, "note": _note(el), "family": family,
-                         "columns": columns})
-        m.table_path[table_id] = path
-
-    # Groups, with their members as the engine resolves them (a table may be in several).
-    gmembers: dict[str, list[str]] = {}
-    for ent in ex.entities:
-        if ent.kind != "group" or ent.defn is None:
-            continue
-        g = ent.defn
-        gid = ent_id("g", ent)
-        k = 2
-        while gid in gmembers:
-            gid, k = f"{ent_id('g', ent)}~{k}", k + 1
-        ctx = ex.ctx(g.path)
-        members = []
-        for md in members_of(ctx, g):
-            me = ex.by_element.get(id(md.element))
-            if me is not None and id(me) in by_entity and by_entity[id(me)] not in members:
-                members.append(by_entity[id(me)])
-        ga = group_access(g)
-        color = _setting(g.element, "color")
-        m.groups.append({"id": gid, "name": g.key, "color": color, "access": ga[0] if ga else None,
-                         "tables": sorted(members)})
-        gmembers[gid] = members
-    for i, grp in enumerate(sorted(m.groups, key=lambda x: x["id"])):
-        if grp["color"] is None:
-            grp["color"] = GROUP_PALETTE[i % len(GROUP_PALETTE)]
-    tables_by_id = {t["id"]: t for t in m.tables}
+    gmembers = _groups(ex, m, by_entity)
+    table_groups: dict[str, list[str]] = {}
     for gid, members in gmembers.items():
-        for t in members:
-            tables_by_id[t]["groups"].append(gid)
+        for x in members:
+            table_groups.setdefault(x, []).append(gid)
+
+    for t in d.tables:
+        table_id = tid[t.name]
+        part = t.part
+        extra = part.extra if part is not None else None
+        if extra is None:
+            if part is not None:
+                extra, deps = ex.recorded(t.path, lambda: _table_extra(ex, t, enum_ids))
+                part.extra = extra
+                part.deps = part.deps | deps
+            else:
+                extra = _table_extra(ex, t, enum_ids)
+        groups = tuple(sorted(table_groups.get(table_id, ())))
+        key = (table_id, enum_ids.get(extra[6]) if extra[6] is not None else None, groups,
+               tuple([c.fk for c in t.columns]))
+        if part is not None and part.raw is not None and part.raw_key == key:
+            raw = part.raw  # nothing of it changed: the same object (materialize and deltas see that)
+        else:
+            kind, start, end, access, note, for_cols, _family_el = extra
+            ent = t.entity
+            path = t.path
+            columns = []
+            for c in t.columns:
+                gen = c.generated
+                if not gen and ent.events is not None and c.name not in for_cols:
+                    gen = "%events_clone"
+                columns.append({"name": c.name, "type": c.type, "pk": c.pk, "fk": c.fk, "unique": c.unique,
+                                "notNull": c.not_null, "generated": gen,
+                                "range": (path, c.span[0], c.span[1]) if c.span is not None else None})
+            raw = {"id": table_id, "name": t.name, "kind": kind, "uri": path, "range": (path, start, end),
+                   "groups": list(groups), "access": access, "note": note, "family": key[1],
+                   "columns": columns}
+            if part is not None:
+                part.raw, part.raw_key = raw, key
+        m.tables.append(raw)
+        m.table_path[table_id] = t.path
+    tables_by_id = {t["id"]: t for t in m.tables}
 
     # Edges: every relationship from the referencing (foreign-key) side to the referenced one.
     events_ids = {tid[t.name] for t in d.tables if t.kind == "events"}
@@ -275,6 +270,75 @@ def build(ws) -> Model:
     for t in m.tables:
         t["groups"].sort()
     return m
+
+
+def _table_extra(ex, t: DiagramTable, enum_ids: dict) -> tuple:
+    """What the model says of a table beyond its columns: (kind, name start, name end, access,
+    note, the columns its `%events_for` tables add, the Definition.ref of its family's enum)."""
+    from ..check.marks import valid_marks
+    from ..check.traits import effective_access
+
+    ent = t.entity
+    path = t.path
+    dbmt = not path.endswith(".dbml")
+    kind, family = t.kind, None
+    if ent.events is not None:
+        start, end = ent.events.mark.start, ent.events.mark.end
+        for_cols = frozenset(c.name.text for fd in ent.events.for_tables for c in fd.element.columns)
+        el = None
+    else:
+        el = ent.defn.element
+        start, end = ent.defn.name_node.start, ent.defn.name_node.end
+        for_cols = frozenset()
+        ctx = ex.ctx(path)
+        if dbmt:
+            claim = valid_marks(el, "extension_enum")[:1]
+            support = valid_marks(el, "extension")
+            if claim:
+                e = ctx.enum(claim[0].args[0].text.rsplit(".", 1)[0])
+                family = e.ref if e is not None else None
+            elif support:
+                e = ctx.enum(support[0].args[0].text)
+                family = e.ref if e is not None else None
+            if kind == "table" and valid_marks(el, "relation"):
+                kind = "relation"
+    access = None
+    if dbmt and ent.defn is not None:
+        acc = effective_access(ex.ctx(ent.defn.path), ent.defn)
+        access = acc[0] if acc is not None else None
+    return (kind, start, end, access, _note(el), for_cols, family)
+
+
+def _groups(ex, m: Model, by_entity: dict) -> dict[str, list[str]]:
+    """The model's groups, with their members as the engine resolves them (a table may be in
+    several); returns group id → member table ids."""
+    from ..check.traits import group_access, members_of
+
+    gmembers: dict[str, list[str]] = {}
+    root = m.root
+    for ent in ex.entities:
+        if ent.kind != "group" or ent.defn is None:
+            continue
+        g = ent.defn
+        gid = f"g:{_rel(root, ent.path)}#{ent.key}"
+        k = 2
+        while gid in gmembers:
+            gid, k = f"g:{_rel(root, ent.path)}#{ent.key}~{k}", k + 1
+        ctx = ex.ctx(g.path)
+        members = []
+        for md in members_of(ctx, g):
+            me = ex.by_element.get(id(md.element))
+            if me is not None and id(me) in by_entity and by_entity[id(me)] not in members:
+                members.append(by_entity[id(me)])
+        ga = group_access(g)
+        color = _setting(g.element, "color")
+        m.groups.append({"id": gid, "name": g.key, "color": color, "access": ga[0] if ga else None,
+                         "tables": sorted(members)})
+        gmembers[gid] = members
+    for i, grp in enumerate(sorted(m.groups, key=lambda x: x["id"])):
+        if grp["color"] is None:
+            grp["color"] = GROUP_PALETTE[i % len(GROUP_PALETTE)]
+    return gmembers
 
 
 def _plain_name(out: str) -> str:
@@ -393,10 +457,12 @@ def neighbours(m: Model, start: str, hops: int) -> set[str]:
 
 
 # -- JSON ---------------------------------------------------------------------------------------
-def materialize(m: Model, span, uri_of) -> dict:
+def materialize(m: Model, span, uri_of, memo: dict | None = None) -> dict:
     """The whole model as the contract's JSON (no filter, revision 0): ranges from `span(path,
     start, end)`, URIs from `uri_of(path)`. Filters select from this (`select_json`), so a
-    server converts each model once however many filtered requests follow."""
+    server converts each model once however many filtered requests follow. `memo` (kept by the
+    caller across builds with the same `span`): a table `build` gave as the same object as
+    before is converted once."""
     def rng(r):
         return span(*r) if r is not None else None
 
@@ -408,8 +474,23 @@ def materialize(m: Model, span, uri_of) -> dict:
             u = uris[path] = uri_of(path)
         return u
 
-    tables = [{**t, "uri": uri(t["uri"]), "range": rng(t["range"]),
-               "columns": [{**c, "range": rng(c["range"])} for c in t["columns"]]} for t in m.tables]
+    def table(t: dict) -> dict:
+        return {**t, "uri": uri(t["uri"]), "range": rng(t["range"]),
+                "columns": [{**c, "range": rng(c["range"])} for c in t["columns"]]}
+
+    if memo is None:
+        tables = [table(t) for t in m.tables]
+    else:
+        kept: dict[int, tuple[dict, dict]] = {}
+        tables = []
+        for t in m.tables:
+            e = memo.get(id(t))
+            if e is None or e[0] is not t:
+                e = (t, table(t))
+            kept[id(t)] = e
+            tables.append(e[1])
+        memo.clear()
+        memo.update(kept)
     enums = [{**e, "uri": uri(e["uri"]), "range": rng(e["range"])} for e in m.enums]
     files = [{"uri": uri(x["path"]), "path": x["rel"], "team": x["team"], "color": x["color"]} for x in m.files]
     return {"version": VERSION, "revision": 0, "root": uri_of(m.root), "files": files, "tables": tables,

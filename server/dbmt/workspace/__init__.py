@@ -27,6 +27,7 @@ __all__ = ["Workspace", "Config", "ConfigError", "discover", "read_source"]
 SCOPED_KEYS = ("refmention:", "groupmention:", "claims:", "supporters:", "events:")
 
 SMALL_DEPENDENTS = 8  # up to this many units depending on one key are a tuple, more a set
+CHANGE_LOG = 32  # changes whose keys are kept (Workspace.changed_since)
 _NO_KEYS: frozenset[str] = frozenset()  # shared by the units that have no key
 
 
@@ -81,6 +82,10 @@ class Workspace:
         self._navigator = None
         from ..check.facts import FactStore
         self.facts = FactStore()  # workspace-wide facts, kept across check runs
+        # (generation, the dependency keys that change made stale), the last CHANGE_LOG: what
+        # a consumer that keeps answers by the keys they read (the diagram model) re-reads.
+        self.change_log: list[tuple[int, frozenset[str]]] = []
+        self._log_floor = 0  # no keys are known for changes up to this generation
 
     # -- construction ---------------------------------------------------------------------
     @classmethod
@@ -170,6 +175,22 @@ class Workspace:
         self.run_cache = {}
         self.generation += 1
         self.names_generation += 1
+        self.change_log = []
+        self._log_floor = self.generation
+
+    def changed_since(self, generation: int) -> set[str] | None:
+        """Every dependency key made stale by the changes after `generation` (the keys units are
+        re-checked by, expanded as `_recheck` expands them), or None when they are not all
+        known any more (too long ago, or a whole re-check since): then read everything again."""
+        if generation < self._log_floor or (self.change_log and self.change_log[0][0] > generation + 1):
+            return None
+        if not self.change_log and generation != self.generation:
+            return None
+        out: set[str] = set()
+        for g, keys in self.change_log:
+            if g > generation:
+                out |= keys
+        return out
 
     def _assign_units(self, st: FileState, reuse: dict[int, Unit] | None = None) -> list[Unit]:
         """One unit per chunk of the file (taken over from `reuse` when its chunk was kept by
@@ -392,6 +413,9 @@ class Workspace:
                 if st is not None:
                     changed.update(k for k in st.model.signatures if k.startswith(SCOPED_KEYS))
         self.facts.expand(changed)  # values shared by many units (Ctx.shared)
+        self.change_log.append((self.generation, frozenset(changed)))
+        if len(self.change_log) > CHANGE_LOG:
+            del self.change_log[0]
         affected = {id(u): u for u in units}
         for key in changed:
             for u in self.dependents_of(key):

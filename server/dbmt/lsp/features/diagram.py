@@ -24,7 +24,7 @@ HISTORY = 4  # revisions kept per root for deltas (a client a few edits behind s
 
 
 class _RootState:
-    __slots__ = ("ws", "generation", "model", "full", "revision", "history", "spans")
+    __slots__ = ("ws", "generation", "model", "full", "revision", "history", "spans", "cache", "tables")
 
     def __init__(self):
         self.ws = None
@@ -36,6 +36,10 @@ class _RootState:
         # path → (the text its ranges were computed over, {(start, end): range}): an edit in one
         # file converts that file's places again, not the workspace's 25,000 (at 2,000 tables).
         self.spans: dict[str, tuple[str, dict]] = {}
+        # The tables as the last build read them (re-read only when something they read changed)
+        # and their JSON (converted again only when build made a new dict of one).
+        self.cache = model.BuildCache()
+        self.tables: dict = {}
 
 
 class DiagramState:
@@ -107,8 +111,10 @@ def _current(ctx, root) -> _RootState:
     was = gc.isenabled()
     gc.disable()
     try:
-        m = model.build(ws)
-        full = model.materialize(m, _span(ctx, ws, rs), ctx.uri_of)
+        if rs.ws is not ws:
+            rs.cache, rs.tables = model.BuildCache(), {}
+        m = model.build(ws, rs.cache)
+        full = model.materialize(m, _span(ctx, ws, rs), ctx.uri_of, rs.tables)
         same = rs.ws is ws and model.share(rs.full, full)
     finally:
         if was:
