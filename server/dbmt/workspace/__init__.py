@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import gc
+from collections import Counter
 import os
 import sys
 from pathlib import Path
@@ -27,8 +28,22 @@ __all__ = ["Workspace", "Config", "ConfigError", "discover", "read_source"]
 SCOPED_KEYS = ("refmention:", "groupmention:", "claims:", "supporters:", "events:")
 
 SMALL_DEPENDENTS = 8  # up to this many units depending on one key are a tuple, more a set
-CHANGE_LOG = 32  # changes whose keys are kept (Workspace.changed_since)
+CHANGE_LOG = 8  # changes whose keys are kept (Workspace.changed_since; the diagram asks after each)
 _NO_KEYS: frozenset[str] = frozenset()  # shared by the units that have no key
+
+
+def _export_diff(before: FileModel, after: FileModel) -> set[tuple[str, str]] | None:
+    """The (kind, key) names a file defines a different number of times after an edit; None
+    when what it re-exports (`reuse` lines) changed too (then every importer looks again)."""
+    def reexports(fm: FileModel) -> list[str]:
+        text = fm.parsed.text
+        return [text[el.start:el.end] for el in fm.parsed.elements if el.kind == "use" and el.keyword == "reuse"]
+
+    if reexports(before) != reexports(after):
+        return None
+    a = Counter((d.kind, d.key) for d in before.defs)
+    b = Counter((d.kind, d.key) for d in after.defs)
+    return {k for k in a.keys() | b.keys() if a[k] != b[k]}
 
 
 class Unit:
@@ -320,7 +335,8 @@ class Workspace:
                 if other.path != path and any(i.target is None for i in other.model.imports):
                     other.model.resolve_imports(self._exists)
                     changed.add(f"scope:{other.path}")
-        touched = self._recheck(changed, to_check)
+        diffs = {path: _export_diff(old.model, fm)} if old is not None and f"exports:{path}" in changed else {}
+        touched = self._recheck(changed, to_check, diffs)
         # A `use` line may now name a file outside what is loaded: load it (Workspace.open).
         for t in self._unloaded_targets():
             text, _problem = self._read_outside(t)
@@ -389,17 +405,25 @@ class Workspace:
                 changed.add(f"scope:{other.path}")
         return self._recheck(changed, [])
 
-    def _recheck(self, changed: set[str], units: list[Unit]) -> set[str]:
-        """Check `units` and every unit that depends on a changed key; returns their files."""
+    def _recheck(self, changed: set[str], units: list[Unit], export_diffs: dict | None = None) -> set[str]:
+        """Check `units` and every unit that depends on a changed key; returns their files.
+        `export_diffs`: file → the (kind, key) names whose definitions it exports came or went
+        (None: not known), for files whose `exports:` key is in `changed`."""
         todo = [k for k in changed if k.startswith("exports:")]
         while todo:
             # Files importing this one see a different set of names, and so does every lookup
             # made from their point of view (`scope:<file>`); a file that re-exports it
-            # (`reuse`) offers different names in turn.
+            # (`reuse`) offers different names in turn. An import that names one thing (`use {
+            # table x }`) sees something else only when x came or went: a table added beside it
+            # changes nothing in the importer (its own key, in `changed`, reaches the lookups
+            # that missed it).
             target = todo.pop().split(":", 1)[1]
+            diff = (export_diffs or {}).get(target)
             for other in self.files.values():
                 for i in other.model.imports:
                     if i.target != target:
+                        continue
+                    if diff is not None and i.kind not in (None, "schema") and (i.kind, i.key) not in diff:
                         continue
                     changed.add(f"scope:{other.path}")
                     if i.reexport and f"exports:{other.path}" not in changed:
