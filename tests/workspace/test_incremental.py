@@ -57,6 +57,52 @@ def test_new_file_satisfies_import(tmp_path):
     assert sorted(codes(ws, "a.dbmt", tmp_path)) == ["DBMT101", "DBMT111"]
 
 
+def test_a_name_added_beside_an_import_rechecks_only_who_could_see_it(tmp_path):
+    """A table added to a file re-checks the files that import that name (or everything, `use
+    *`); of a file that imports other names from it, only its `use` line (which checks that the
+    names it imports exist); and an import of a name that did not exist yet resolves once it does."""
+    ws = make(tmp_path, {
+        "a.dbmt": "Table users {\n  id int [pk]\n}\n",
+        "named.dbmt": "use { table users } from './a'\nTable posts {\n  user_id int [ref: > users.id]\n}\n",
+        "early.dbmt": "use { table teams } from './a'\nTable members {\n  team_id int [ref: > teams.id]\n}\n",
+        "star.dbmt": "use * from './a'\nTable likes {\n  user_id int [ref: > users.id]\n}\n",
+    })
+    a, named, early, star = (str(tmp_path / f) for f in ("a.dbmt", "named.dbmt", "early.dbmt", "star.dbmt"))
+    checked: list[tuple[str, str]] = []
+    real = ws._check_units
+
+    def spy(units):
+        units = list(units)
+        checked.extend((u.path, u.chunk.elements[0].kind if u.chunk is not None and u.chunk.elements else "")
+                       for u in units)
+        return real(units)
+
+    ws._check_units = spy
+
+    def kinds(path):
+        return sorted(k for p, k in checked if p == path)
+
+    assert codes(ws, "named.dbmt", tmp_path) == [] and codes(ws, "star.dbmt", tmp_path) == []
+    assert sorted(codes(ws, "early.dbmt", tmp_path)) == ["DBMT101", "DBMT111"]
+    ws.update_file(a, "Table users {\n  id int [pk]\n}\n\nTable audit {\n  id int [pk]\n}\n")
+    # (early.dbmt's table looks again too: its "did you mean" may now name the new table.)
+    assert kinds(named) == ["use"] and kinds(star) == ["table", "use"] and kinds(early) == ["table", "use"]
+    checked.clear()
+    ws.update_file(a, "Table users {\n  id int [pk]\n}\n\nTable teams {\n  id int [pk]\n}\n")
+    assert kinds(early) == ["table", "use"] and kinds(named) == ["use"]
+    assert codes(ws, "early.dbmt", tmp_path) == []
+    # The same name defined twice: the importers of that name look again.
+    checked.clear()
+    last = "Table users {\n  id int [pk]\n}\n\nTable teams {\n  id int [pk]\n}\n\nTable users {\n  id int\n}\n"
+    ws.update_file(a, last)
+    assert kinds(named) == ["table", "use"] and kinds(early) == ["use"]
+    Path(a).write_text(last, encoding="utf-8")
+    fresh = Workspace.open(tmp_path, config=Config(root=tmp_path))
+    for f in (named, early, star):
+        assert [(d.code, d.start, d.message) for d in ws.diagnostics_for(f)] == \
+            [(d.code, d.start, d.message) for d in fresh.diagnostics_for(f)]
+
+
 def test_incremental_equals_fresh(tmp_path):
     """After a sequence of edits, the diagnostics equal those of a fresh load of the same texts."""
     files = {
