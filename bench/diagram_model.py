@@ -10,7 +10,8 @@ medians: the machine is shared, so the ratio is the result, not the milliseconds
   before (`share`: what `revision` and deltas are decided by);
 - after an edit: `update_file` adding a table to one team file, then the model again (the
   server's work between the debounce and `dbmt/diagramChanged`; the client's request then finds
-  the model built).
+  the model built), once built from nothing and once kept across the edit as the server keeps
+  it (BuildCache; checked equal to one built afresh).
 
     .venv/bin/python bench/diagram_model.py [--runs 5]
 """
@@ -48,17 +49,19 @@ def timed(fn):
     return time.perf_counter() - t0, out
 
 
-def model_cost(ws, before=None):
+def model_cost(ws, before=None, cache=None, memo=None):
     """As the server does it (lsp/features/diagram.py): the collector off, then build,
     materialize and compare with the model before (`share`, which also makes unchanged tables
-    the objects of the model before). The server also remembers ranges per file text, which
-    this does not: here every range is converted each time."""
+    the objects of the model before). With `cache` and `memo`, the model is kept across edits as
+    the server keeps it (BuildCache: tables re-read only when something they read changed; their
+    JSON reused); without them, built from nothing. Ranges are converted afresh (the server also
+    remembers them per file text)."""
     was = gc.isenabled()
     gc.disable()
     try:
-        m = D.build(ws)
+        m = D.build(ws, cache)
         span = D.utf16_spans(ws)
-        data = D.materialize(m, span, D.file_uri)
+        data = D.materialize(m, span, D.file_uri, memo)
         D.share(before, data)
     finally:
         if was:
@@ -67,27 +70,34 @@ def model_cost(ws, before=None):
 
 
 def measure(root: Path, runs: int) -> dict:
-    cold, model, edit = [], [], []
+    cold, model, edit, kept = [], [], [], []
     counts = None
     team_file = sorted(root.rglob("*.dbmt"))[0]
     for i in range(runs):
         t, ws = timed(lambda: Workspace.open(root, use_cache=False))
         cold.append(t)
-        t, data = timed(lambda: model_cost(ws))
+        cache, memo = D.BuildCache(), {}
+        t, data = timed(lambda: model_cost(ws, None, cache, memo))
         model.append(t)
         counts = (len(data["tables"]), len(data["edges"]), len(data["files"]))
-        text = ws.text_of(str(team_file.resolve())) or team_file.read_text(encoding="utf-8")
-        extra = text + f"\nTable BenchDiagramExtra{i} {{\n  id int [pk]\n}}\n"
+        path = str(team_file.resolve())
+        text = ws.text_of(path) or team_file.read_text(encoding="utf-8")
+        # Alternating: an edit with the model built afresh, then one with the model kept.
+        for k, (bucket, keep) in enumerate(((edit, False), (kept, True))):
+            text = text + f"\nTable BenchDiagramExtra{i}_{k} {{\n  id int [pk]\n}}\n"
 
-        def after_edit():
-            ws.update_file(str(team_file.resolve()), extra)
-            return model_cost(ws, data)
+            def after_edit():
+                ws.update_file(path, text)
+                return model_cost(ws, data, cache if keep else None, memo if keep else None)
 
-        t, data2 = timed(after_edit)
-        assert len(data2["tables"]) == counts[0] + 1
-        edit.append(t)
+            t, data2 = timed(after_edit)
+            assert len(data2["tables"]) == counts[0] + k + 1
+            if keep:
+                assert data2 == model_cost(ws), "the kept model differs from one built afresh"
+            bucket.append(t)
+            data = data2
     return {"cold": statistics.median(cold), "model": statistics.median(model), "edit": statistics.median(edit),
-            "counts": counts}
+            "kept": statistics.median(kept), "counts": counts}
 
 
 def ms(s: float) -> str:
@@ -108,12 +118,12 @@ def main(argv=None) -> int:
     print(run.machine_line())
     print(f"load average at the end: {load:.1f} on {os.cpu_count()} CPUs; {args.runs} runs, medians\n")
     print("| workspace | tables / edges drawn | cold check | model (build + JSON + comparison) | model / cold check | "
-          "edit + model |")
-    print("|---|---|---|---|---|---|")
+          "edit + model built afresh | edit + model kept (as the server) | kept / cold check |")
+    print("|---|---|---|---|---|---|---|---|")
     for tables, files, r in rows:
         t, e, _f = r["counts"]
         print(f"| {tables:,} tables, {files} files | {t:,} / {e:,} | {ms(r['cold'])} | {ms(r['model'])} | "
-              f"{r['model'] / r['cold']:.2f} | {ms(r['edit'])} |")
+              f"{r['model'] / r['cold']:.2f} | {ms(r['edit'])} | {ms(r['kept'])} | {r['kept'] / r['cold']:.2f} |")
     return 0
 
 

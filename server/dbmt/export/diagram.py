@@ -494,7 +494,7 @@ def materialize(m: Model, span, uri_of, memo: dict | None = None) -> dict:
     enums = [{**e, "uri": uri(e["uri"]), "range": rng(e["range"])} for e in m.enums]
     files = [{"uri": uri(x["path"]), "path": x["rel"], "team": x["team"], "color": x["color"]} for x in m.files]
     return {"version": VERSION, "revision": 0, "root": uri_of(m.root), "files": files, "tables": tables,
-            "edges": [_copy_edge(e) for e in m.edges], "enums": enums,
+            "edges": list(m.edges), "enums": enums,  # final once built (never changed after)
             "groups": [{**g, "tables": list(g["tables"])} for g in m.groups],
             "views": [{**v, "tables": list(v["tables"])} for v in m.views], "filter": {}}
 
@@ -534,10 +534,6 @@ def _path_of(uri_or_path: str) -> str:
         from ..lsp.context import path_of_uri
         return path_of_uri(uri_or_path)
     return os.path.realpath(uri_or_path)
-
-
-def _copy_edge(e: dict) -> dict:
-    return {**e, "from": dict(e["from"]), "to": dict(e["to"])}
 
 
 LISTS = (("files", "uri"), ("tables", "id"), ("edges", "id"), ("enums", "id"), ("groups", "id"), ("views", "name"))

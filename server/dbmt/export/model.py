@@ -11,7 +11,7 @@ from ..expand import BUILTIN, Expander
 from ..syntax import nodes as n
 
 
-@dataclass
+@dataclass(slots=True)
 class DiagramColumn:
     name: str
     type: str
@@ -25,7 +25,7 @@ class DiagramColumn:
     span: tuple[int, int] | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class DiagramTable:
     name: str             # as the expanded document names it (`core.accounts`, `users__a_schema`)
     kind: str             # table | extension | events
@@ -41,7 +41,7 @@ class DiagramTable:
         return None
 
 
-@dataclass
+@dataclass(slots=True)
 class Relationship:
     """`left.cols op right.cols` as DBML writes it: `>` many-to-one, `<` one-to-many, `-` one-to-one,
     `<>` many-to-many (`?` marks of optional operators dropped)."""
@@ -54,7 +54,7 @@ class Relationship:
     generated: str = ""   # `%extension` for the references its generated opt_to_*_id columns make
 
 
-@dataclass
+@dataclass(slots=True)
 class Diagram:
     tables: list[DiagramTable]
     relationships: list[Relationship]
