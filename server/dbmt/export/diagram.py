@@ -13,8 +13,6 @@ encoding, or UTF-16 for the CLI)."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 from collections import deque
 from dataclasses import dataclass, field
@@ -577,13 +575,6 @@ def delta(before: dict, after: dict, since: int) -> dict:
         out[key] = [x for x in after[key] if (b := old.get(x["id"])) is not x and b != x]
         out[ids] = [x["id"] for x in after[key]]
     return out
-
-
-def signature(full: dict) -> str:
-    """A digest of the materialized model as a client would draw it (revision and filter aside):
-    equal digests, nothing to redraw."""
-    body = {k: v for k, v in full.items() if k not in ("revision", "filter")}
-    return hashlib.sha256(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()).hexdigest()
 
 
 def spans_over(codec, text_of):
