@@ -7,9 +7,11 @@ engine as `--export mermaid|dot`) plus the check facts it needs: relation marks,
 claims and supporters, group memberships and effective access. Ids are stable strings; every
 list is sorted, so the same workspace gives the same JSON everywhere.
 
-`build(ws)` computes the model once (engine offsets); `to_json(model, filter, span)` selects by
-the filter and turns offsets into ranges with `span(path, start, end)` (the LSP's negotiated
-encoding, or UTF-16 for the CLI)."""
+`build(ws, cache)` computes the model (engine offsets; with a BuildCache, re-reading only the
+tables an edit could change); `materialize` turns offsets into ranges with `span(path, start,
+end)` (the LSP's negotiated encoding, or UTF-16 for the CLI), `select_json` selects by a filter,
+`share` compares two models (and makes unchanged tables one object) and `delta` says what
+changed between two of them."""
 
 from __future__ import annotations
 
