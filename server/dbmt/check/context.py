@@ -58,10 +58,7 @@ class Ctx:
         if severity is None:
             return
         self.out.append(Diagnostic(code, severity, message, self.path, start, end,
-                                   cap_related([Related(*r) if not isinstance(r, Related) else r
-                                                for r in islice(related, RELATED_LIMIT + 1)],
-                                               more=max(0, len(related) - RELATED_LIMIT - 1)
-                                               if hasattr(related, "__len__") else 0),
+                                   related if type(related) is Capped else capped(related),
                                    dict(data or {})))
 
     def depend(self, key: str) -> None:
@@ -249,6 +246,21 @@ class Sized:
 
     def __iter__(self):
         return iter(self.head)
+
+
+class Capped(list):
+    """Related places already as Ctx.report keeps them (Related objects, capped): taken as they
+    are, so many diagnostics can share one list (the k definitions of one name, DBMT105). A
+    diagnostic's list is never changed in place (an edit's relocation gives it a new one)."""
+
+    __slots__ = ()
+
+
+def capped(related) -> "Capped":
+    """`related` (tuples or Related, a list, an iterator or a Sized) as Ctx.report keeps it."""
+    return Capped(cap_related([Related(*r) if not isinstance(r, Related) else r
+                               for r in islice(related, RELATED_LIMIT + 1)],
+                              more=max(0, len(related) - RELATED_LIMIT - 1) if hasattr(related, "__len__") else 0))
 
 
 def cap_related(related: list, more: int = 0) -> list:

@@ -10,7 +10,7 @@ from itertools import chain, islice
 from ..suggest import close_matches
 from ..syntax import nodes as n
 from ..workspace.index import Definition, imported, qkey
-from .context import COLUMN_PROVIDERS, RELATED_LIMIT, Ctx, Sized, display
+from .context import COLUMN_PROVIDERS, RELATED_LIMIT, Ctx, Sized, capped, display
 from .registry import rule
 
 
@@ -143,9 +143,19 @@ def duplicates(ctx: Ctx) -> None:
             for os_ in others.extra:
                 here[os_[0].path] += len(os_)
             where = ctx.places((p, 0) for p, k in here.items() if k > 0)
+            message = f"{word} '{display(d.key)}' is also defined here"
+            if others.extra or any(o is d for o in islice(seen, RELATED_LIMIT + 1)):
+                related = capped(others.related(message))
+            else:
+                # Not among the first places listed: the same places as every other such
+                # definition of the name, built once per file and check run and shared (k
+                # definitions of one name held k lists of RELATED_LIMIT places each).
+                shared_key = ("duplicates.related", ctx.path, kind, key, others.count)
+                related = ctx.cache.get(shared_key)
+                if related is None:
+                    related = ctx.cache[shared_key] = capped(others.related(message))
             ctx.report("DBMT105", f"{word} '{display(d.key)}' is defined more than once (also {where})",
-                       d.name_node.start, d.name_node.end,
-                       related=others.related(f"{word} '{display(d.key)}' is also defined here"),
+                       d.name_node.start, d.name_node.end, related=related,
                        data={"kind": d.kind, "name": display(d.key)})
     for el in ctx.elements:
         if el.kind in ("table", "partial"):
