@@ -33,8 +33,7 @@ from itertools import islice
 
 from ..syntax import nodes as n
 from ..workspace.index import qkey
-from ..diagnostics import Related
-from .context import RELATED_LIMIT, Ctx, cap_related, display
+from .context import RELATED_LIMIT, Ctx, Sized, capped, display
 from .facts import refresh
 from .registry import rule
 from .relations import depend_on_mentions
@@ -418,11 +417,24 @@ def duplicate_relationships(ctx: Ctx) -> None:
         # Per entry only the first places are listed (Ctx.report caps them), and the files named
         # in the message come from counts per file: 20,000 Refs on one column stay linear.
         per_file = {path: len(lst) for path, lst in offsets.items()}
+        head = entries[:RELATED_LIMIT + 1]
         for e in mine:
-            others = [o for o in islice((o for o in entries if o is not e), RELATED_LIMIT + 1)]
             where = ctx.places((p, 0) for p, c in per_file.items() if c - (p == e[0]) > 0)
-            related = [(o[0], o[1], o[2], f"relationship {o[3]} is also defined here") for o in others]
+
+            def listed(e=e):
+                others = [o for o in islice((o for o in entries if o is not e), RELATED_LIMIT + 1)]
+                return capped(Sized([(o[0], o[1], o[2], f"relationship {o[3]} is also defined here") for o in others],
+                                    len(entries) - 1))
+
+            if any(o is e for o in head):
+                related = listed()
+            else:
+                # Not among the places listed: the same list as every other such relationship
+                # between these endpoints, built once per check run and shared.
+                key = ("DBMT105.related", pk, len(entries))
+                related = ctx.cache.get(key)
+                if related is None:
+                    related = ctx.cache[key] = listed()
             out("DBMT105", f"relationship {e[3]} is defined more than once, with the same endpoints (also {where})",
-                e[1], e[2], related=cap_related([Related(*r) for r in related],
-                                                more=len(entries) - 1 - len(others)))
+                e[1], e[2], related=related)
 
