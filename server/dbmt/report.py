@@ -231,12 +231,17 @@ def _write_statistics(report: Report, out: TextIO, *, color: bool) -> None:
 
 def json_document(report: Report) -> dict:
     out = []
+    shared: dict[int, tuple[tuple, list]] = {}  # findings that share their related places share the list
     for f in report.findings:
         p = f.place
+        got = shared.get(id(f.related))
+        if got is None or got[0] is not f.related:
+            got = shared[id(f.related)] = (f.related, [
+                {"path": r.place.path, "line": r.place.line, "column": r.place.column, "message": r.message}
+                for r in f.related])
         out.append({"path": p.path, "line": p.line, "column": p.column, "end_line": p.end_line,
                     "end_column": p.end_column, "severity": f.severity, "code": f.code, "message": f.message,
-                    "related": [{"path": r.place.path, "line": r.place.line, "column": r.place.column,
-                                 "message": r.message} for r in f.related]})
+                    "related": got[1]})
     return {"version": 1, "files_checked": len(report.files), "diagnostics": out}
 
 

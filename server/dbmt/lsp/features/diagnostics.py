@@ -19,15 +19,23 @@ SEVERITY = {
 UNNECESSARY = {"DBMT306"}  # a dead variant: no legal combination holds it
 
 
-def to_lsp(server, d: Diagnostic) -> types.Diagnostic:
+def to_lsp(server, d: Diagnostic, shared: dict | None = None) -> types.Diagnostic:
     """One diagnostic as the client sees it: exact range in the negotiated encoding, code, docs
-    link, related places, and `data` (the code and the facts a quick fix needs)."""
+    link, related places, and `data` (the code and the facts a quick fix needs). `shared`: a
+    list of related places several diagnostics share (DBMT105's k definitions) is converted
+    once per call of diagnostics_of."""
     rng = server.range_of(d.path, d.start, d.end)
     related = None
     if d.related and server.supports_related:
-        related = [types.DiagnosticRelatedInformation(
-            location=types.Location(uri=server.uri_of(r.path), range=server.range_of(r.path, r.start, r.end)),
-            message=r.message) for r in d.related]
+        got = shared.get(id(d.related)) if shared is not None else None
+        if got is not None and got[0] is d.related:
+            related = got[1]
+        else:
+            related = [types.DiagnosticRelatedInformation(
+                location=types.Location(uri=server.uri_of(r.path), range=server.range_of(r.path, r.start, r.end)),
+                message=r.message) for r in d.related]
+            if shared is not None:
+                shared[id(d.related)] = (d.related, related)
     return types.Diagnostic(
         range=rng,
         message=d.message,
@@ -42,7 +50,8 @@ def to_lsp(server, d: Diagnostic) -> types.Diagnostic:
 
 
 def diagnostics_of(server, path: str) -> list[types.Diagnostic]:
-    return [to_lsp(server, d) for d in server.session.diagnostics_of(path)]
+    shared: dict = {}
+    return [to_lsp(server, d, shared) for d in server.session.diagnostics_of(path)]
 
 
 def result_id(diags: list[types.Diagnostic], version) -> str:
