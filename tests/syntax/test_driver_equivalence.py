@@ -177,3 +177,49 @@ def test_a_damaged_table_cache_is_rebuilt_from_lark(tmp_path, monkeypatch):
         finally:
             generic.driver.cache_clear()
         assert json.loads(path.read_text(encoding="utf-8")) == good
+
+
+RESUMED = ["Table t { " * 50, "Table t " + "{" * 300, "Table t {\n  id int  ", "Table t {\n  id int // c",
+           "Enum E {\n  A\n  B", "Table a {\n  x int [note: 'n']\n  indexes {\n    (a, b)"]
+# Not resumed: the last token would run on into the newline appended (`\n` then `\n}` is one
+# newline token), so the repaired text is parsed again from the start.
+NOT_RESUMED = ["Table t {\n  id int\n", "Table a {\n  indexes {\n    (a, b)\n"]
+
+
+@pytest.mark.parametrize("text", RESUMED)
+def test_a_repair_that_only_appends_closers_resumes_the_parse(text, monkeypatch):
+    """A chunk left open at its end is repaired by appending closers; the driver then goes on
+    from where it stopped (its stacks kept) instead of parsing the whole chunk again, with the
+    same result as lark parsing the repaired text from the start."""
+    drv = driver()
+    calls: list[bool] = []
+    real = drv.parse
+
+    def spy(t, resume=None):
+        calls.append(resume is not None)
+        return real(t, resume)
+
+    monkeypatch.setattr(drv, "parse", spy)
+    ours = parse_chunk(text, parse=drv.parse)
+    assert calls == [False, True]
+    monkeypatch.undo()
+    theirs = parse_chunk(text, parse=lark_parse)
+    assert dump(ours.lines) == dump(theirs.lines) and ours.errors == theirs.errors
+
+
+@pytest.mark.parametrize("text", NOT_RESUMED)
+def test_a_repair_whose_last_token_would_change_parses_again(text, monkeypatch):
+    drv = driver()
+    calls: list[bool] = []
+    real = drv.parse
+
+    def spy(t, resume=None):
+        calls.append(resume is not None)
+        return real(t, resume)
+
+    monkeypatch.setattr(drv, "parse", spy)
+    ours = parse_chunk(text, parse=drv.parse)
+    assert calls == [False, False]
+    monkeypatch.undo()
+    assert_same(text)
+    assert dump(ours.lines) == dump(parse_chunk(text, parse=lark_parse).lines)

@@ -311,6 +311,8 @@ class LalrDriver:
         self.actions = actions
         self.rules = compiled
         self.reducers = [c.reducer(gotos[c.origin]) for c in compiled]
+        self._sizes = [c.size for c in compiled]
+        self._gotos = [gotos[c.origin] for c in compiled]
 
     def _skip_unit_reductions(self, actions, gotos, rules) -> None:
         """A state whose every action reduces by a pass-through rule of one symbol (`item:
@@ -365,8 +367,52 @@ class LalrDriver:
                         break
         return stack
 
-    def parse(self, text: str) -> tuple[list, list[Token]]:
-        """The chunk's lines and its ERRCHAR tokens; raises ParseError where the parse stops."""
+    def _end_accepted(self, state: int, states: list) -> bool:
+        """Whether the parse would accept `$END` here: the reductions it takes, simulated on the
+        states alone, so a parse that stops at the end leaves its stacks as they were (and can
+        be resumed with text appended, `parse(…, resume=…)`)."""
+        actions, sizes, gotos, end, ERROR = self.actions, self._sizes, self._gotos, self.end_id, self.ERROR
+        depth = len(states)   # entries of `states` still under the simulated ones
+        extra: list = []      # entries the simulated reductions pushed
+        a = actions[state][end]
+        while a < 0 and a != ERROR:
+            r = ~a
+            size = sizes[r]
+            if size == 0:
+                extra.append(state)
+                state = gotos[r][state]
+            else:
+                pop = size - 1
+                k = min(pop, len(extra))
+                if k:
+                    del extra[len(extra) - k:]
+                depth -= pop - k
+                state = gotos[r][extra[-1] if extra else states[depth - 1]]
+            if state == self.end_state:
+                return True
+            a = actions[state][end]
+        return False
+
+    def resumable(self, stop: "ParseError", before: str, after: str):
+        """The resume point of a parse of `before` that stopped at its end, if `after` is
+        `before` with only newlines and `}` appended and scans the same up to the last token the
+        parser took (that token does not run on into what follows it; ignored text after it, a
+        space, is scanned again with what was appended); else None."""
+        r = getattr(stop, "resume", None)
+        n = len(before)
+        if r is None or r[4] is None or len(after) <= n or after[n:].strip("\n}") or not after.startswith(before):
+            return None
+        start, end, index = r[4]
+        if "/*" in after[start:]:
+            return None
+        m = self.regex.match(after, start)
+        return r if m is not None and m.end() == end and m.lastindex == index else None
+
+    def parse(self, text: str, resume=None) -> tuple[list, list[Token]]:
+        """The chunk's lines and its ERRCHAR tokens; raises ParseError where the parse stops. A
+        stop at the end carries `resume` (its stacks, untouched), which `resumable` checks and
+        `parse(longer text, resume)` continues from: bracket repairs that only append closers
+        parse what was appended, not the whole chunk again (the stacks are taken over)."""
         actions = self.actions
         reducers = self.reducers
         kinds = self.kinds
@@ -374,11 +420,18 @@ class LalrDriver:
         n_kept = self.n_kept
         errchar = self.errchar
         ERROR = self.ERROR
-        state = self.start_state
-        states: list = []   # states[i]: the state in which values[i] was pushed
-        values: list = []
-        bad: list[Token] = []
-        for m in finditer(self.regex, self.regex_nc, text):
+        if resume is None:
+            state = self.start_state
+            states: list = []   # states[i]: the state in which values[i] was pushed
+            values: list = []
+            bad: list[Token] = []
+            pos = 0
+        else:
+            state, states, values, bad, last = resume
+            pos = last[1]
+        m = None
+        shifted = None  # the last token that reached the parser (an ignored one may follow it)
+        for m in finditer(self.regex, self.regex_nc, text, pos):
             t = kinds[m.lastindex]
             if t < n_kept:
                 if t < 0:
@@ -400,6 +453,15 @@ class LalrDriver:
             states.append(state)
             values.append(tok)
             state = a
+            shifted = m
+        if not self._end_accepted(state, states):
+            stop = ParseError(Token("$END", "", len(text), len(text)))
+            if shifted is not None:
+                last = (shifted.start(), shifted.end(), shifted.lastindex)
+            else:
+                last = resume[4] if resume is not None else None
+            stop.resume = (state, states, values, bad, last)
+            raise stop
         t = self.end_id
         a = actions[state][t]
         while a < 0 and a != ERROR:
@@ -407,7 +469,7 @@ class LalrDriver:
             if state == self.end_state:
                 return values[-1], bad
             a = actions[state][t]
-        raise ParseError(Token("$END", "", len(text), len(text)))
+        raise ParseError(Token("$END", "", len(text), len(text)))  # pragma: no cover - _end_accepted said so
 
 
 def tables_from_lark(lark) -> dict:
@@ -524,18 +586,24 @@ def parse_chunk(chunk: str, parse=None) -> ChunkParse:
     budget = REPAIR_BUDGET_FACTOR * len(chunk) + REPAIR_BUDGET_FLOOR
     spent = 0
     gave_up = False
+    drv = driver()
+    resume = None  # where a parse that stopped at the end goes on, when the repair only appended
     for _ in range(len(chunk) + 2):
         spent += len(text)
         try:
-            lines, bad = parse(text)
+            lines, bad = parse(text) if resume is None else drv.parse(text, resume)
         except ParseError as e:
+            resume = None
             if gave_up:
                 break  # pragma: no cover - the text left is a parsed prefix, its brackets closed
             if e.token.type != "$END" and spent + len(text) > budget:
                 text, appended = _give_up(text, e.token, errors, appended)
                 gave_up = True
                 continue
+            before = text
             text, appended = _repair(text, chunk, e.token, errors, appended)
+            if e.token.type == "$END" and parse == drv.parse:
+                resume = drv.resumable(e, before, text)
             continue
         comments = _comments(chunk) if "/" in chunk else []
         for t in bad:
