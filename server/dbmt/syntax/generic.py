@@ -697,9 +697,12 @@ def _close_all(text: str, stack: list[tuple[str, int]], errors: list, appended: 
     round per bracket would: a `{` gets a `}` appended, a `(` or `[` costs the rest of its
     line). A `{` on such a line goes with it, so it gets no `}`. One round, not one parse per
     bracket: `Table t {` 5,000 times on a line was 5,000 parses of the whole line."""
+    said: dict[str, str] = {}  # one message per kind of bracket, however many are open
     for opener, at in reversed(stack):
-        closer = OPENERS[opener]
-        errors.append((at, at + 1, f"'{opener}' is never closed: expected {_CLOSER_NAME[closer]}"))
+        msg = said.get(opener)
+        if msg is None:
+            msg = said[opener] = f"'{opener}' is never closed: expected {_CLOSER_NAME[OPENERS[opener]]}"
+        errors.append((at, at + 1, msg))
     pieces: list[str] = []
     braces = 0
     done = 0        # text before this is in `pieces`
@@ -742,9 +745,13 @@ def _repair(text: str, chunk: str, tok: Token, errors: list, appended: int) -> t
             pieces: list[str] = []
             done = len(text)
             line_start = line_end = -1  # the line of the last opener (they come right to left)
+            said: dict[str, str] = {}  # one message per kind of bracket passed over
             while stack and OPENERS[stack[-1][0]] != tok.value:
                 opener, at = stack.pop()
-                errors.append((at, at + 1, f"'{opener}' is never closed: expected {_CLOSER_NAME[OPENERS[opener]]} before '{tok.value}'"))
+                msg = said.get(opener)
+                if msg is None:
+                    msg = said[opener] = f"'{opener}' is never closed: expected {_CLOSER_NAME[OPENERS[opener]]} before '{tok.value}'"
+                errors.append((at, at + 1, msg))
                 if at < 0:
                     end = at
                 else:
