@@ -205,6 +205,29 @@ class Work:
 _BIT_OF_DIGIT = bytes.maketrans(b"01", b"\x00\x01")
 
 
+class _Masks:
+    """``masks[v]`` for v < n, computed when asked: per-variant masks that are mostly one shared
+    mask (an exclusive group of all n variants makes every ``excl[v]`` the group minus v) would
+    be n masks of n bits held at once, quadratic memory (1.8 GB for an enum of 110,000 variants
+    under one ``%extension_exclusive ALL_EXTS``). Each read costs what building that one mask
+    costs."""
+
+    __slots__ = ("n", "_get")
+
+    def __init__(self, n: int, get):
+        self.n = n
+        self._get = get
+
+    def __getitem__(self, v: int) -> int:
+        return self._get(v)
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __iter__(self):
+        return map(self._get, range(self.n))
+
+
 def _bits(mask: int) -> list[int]:
     """Positions of the set bits of ``mask``, lowest first. A dense mask is read through its binary
     digits (one pass in C) rather than bit by bit (each step a big-integer operation)."""
@@ -538,16 +561,22 @@ class _Theory:
         self.required, self.forced_false, self.bottom = required, forced_false, bottom
         self.groups = list(dict.fromkeys(groups))
         groups_of: list[list[int]] = [[] for _ in range(n)]
+        # excl[v] is the union of v's groups without v, read through _Masks: `together[v]` is
+        # that union with v, the group's own mask (one object) for a variant in one group.
+        together = excl
         for gi, g in enumerate(self.groups):
             for v in _bits(g):
-                excl[v] |= g
+                together[v] = together[v] | g if together[v] else g
                 groups_of[v].append(gi)
             work.spend(1 + g.bit_count())
-        for v in range(n):
-            if excl[v]:
-                excl[v] &= ~(1 << v)
         work.spend(n)
-        self.excl = excl
+
+        def excl_of(v: int, together=together) -> int:
+            m = together[v]
+            b = 1 << v
+            return m ^ b if m & b else m
+
+        self.excl = excl = _Masks(n, excl_of)
         self.groups_of = groups_of
         self.big_groups = [g for g in self.groups if g.bit_count() >= GROUP_BRANCH_MIN]
         self.has_whitelist = bool(lists)
@@ -572,7 +601,7 @@ class _Theory:
         self.pred = pred
         self.rreqc = _transitive_closure(pred, work, self.comps[::-1])
         # Direct edges suffice for connectivity: a path through an assigned variant is never live.
-        self.adj = [succ[v] | pred[v] | excl[v] for v in range(n)]
+        self.adj = _Masks(n, lambda v, succ=succ, pred=pred, excl=excl: succ[v] | pred[v] | excl[v])
         touched = linked = cyclic = 0
         for v in range(n):
             b = 1 << v
@@ -592,7 +621,7 @@ class _Theory:
                 b = 1 << v
                 if (required | self.reqc[v]) & ~b == 0 and not (forced_false & b):
                     self.single_ok |= b
-        self.least_of = [self.root | self.reqc[v] | (1 << v) for v in range(n)]
+        self.least_of = _Masks(n, lambda v, root=self.root, reqc=self.reqc: root | reqc[v] | (1 << v))
         work.spend(2 * n + self.root.bit_count())
 
     @staticmethod

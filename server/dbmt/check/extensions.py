@@ -10,6 +10,7 @@ check run and kept in `ctx.cache`; every rule that reads them registers `claims:
 
 from __future__ import annotations
 
+import functools
 import re
 
 from ..suggest import close_matches
@@ -38,11 +39,18 @@ MARK_KIND = {
 
 
 # -- names ------------------------------------------------------------------------------------
+_ACRONYM = re.compile(r"([A-Z]+)([A-Z][a-z])")
+_HUMP = re.compile(r"([a-z0-9])([A-Z])")
+_OTHER = re.compile(r"[^0-9A-Za-z]+")
+
+
+@functools.lru_cache(maxsize=16384)
 def snake(name: str) -> str:
-    """`SkeeingExt` → `skeeing_ext`, `LEDShoes` → `led_shoes`, `Ext2Go` → `ext2_go`."""
-    s = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
-    s = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", s)
-    s = re.sub(r"[^0-9A-Za-z]+", "_", s)
+    """`SkeeingExt` → `skeeing_ext`, `LEDShoes` → `led_shoes`, `Ext2Go` → `ext2_go`. (Asked twice
+    per variant of every extension enum, by the columns and by their checks: remembered.)"""
+    s = _ACRONYM.sub(r"\1_\2", name)
+    s = _HUMP.sub(r"\1_\2", s)
+    s = _OTHER.sub("_", s)
     return s.strip("_").lower()
 
 
