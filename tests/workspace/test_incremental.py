@@ -103,6 +103,26 @@ def test_a_name_added_beside_an_import_rechecks_only_who_could_see_it(tmp_path):
             [(d.code, d.start, d.message) for d in fresh.diagnostics_for(f)]
 
 
+def test_an_alias_two_files_give_resolves_the_same_after_an_edit(tmp_path):
+    """Two files give one table alias (`as a`); an edit re-adds the edited file to the index last,
+    and the alias must still resolve as a fresh load resolves it (fuzz seed 37: the Records of
+    `a` named `users` after the edit and `DcOW` after a fresh load)."""
+    a_text = ("use * from ''\n"
+              "Table users as a {\n  id int\n}\n"
+              "Table DcOW as a {\n  user_id int\n}\n"
+              "Records a(x1) {\n  1\n}\n")
+    ws = make(tmp_path, {"a.dbmt": a_text, "b.dbmt": "Table users as a {\n  id int\n}\n"})
+    edited = "us{" + a_text[2:]  # the use line broken: a.dbmt now sees every file
+    ws.update_file(str(tmp_path / "a.dbmt"), edited)
+    (tmp_path / "a.dbmt").write_text(edited, encoding="utf-8")
+    fresh = Workspace.open(tmp_path, config=Config(root=tmp_path))
+    for f in ("a.dbmt", "b.dbmt"):
+        got = [(d.code, d.start, d.message) for d in ws.diagnostics_for(str(tmp_path / f))]
+        want = [(d.code, d.start, d.message) for d in fresh.diagnostics_for(str(tmp_path / f))]
+        assert got == want, f
+    assert any("has no column 'x1'" in d.message for d in fresh.diagnostics_for(str(tmp_path / "a.dbmt")))
+
+
 def test_incremental_equals_fresh(tmp_path):
     """After a sequence of edits, the diagnostics equal those of a fresh load of the same texts."""
     files = {

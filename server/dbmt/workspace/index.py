@@ -277,6 +277,9 @@ class Index:
         # Files a `use` names that could not be read: path → reason (DBMT111 says so).
         self.unreadable: dict[str, str] = {}
         self.aliases: dict[str, list[str]] = {}  # table alias → table keys (workspace-wide)
+        # alias → (path, key) of the files giving it, sorted: `aliases` in the same order
+        # whatever order files were loaded or edited in (an edit re-adds its file last).
+        self._alias_sources: dict[str, list[tuple[str, str]]] = {}
         self._scopes: dict[str, dict[tuple[str, str], list[Definition]]] = {}
         self._aliases: dict[tuple[str, str], set[str]] | None = None
         # While a file is checked, every name resolved (by rules or by workspace-wide scans
@@ -297,7 +300,10 @@ class Index:
             # once per file, not once per definition: one file may define a name k times).
             lst.sort(key=_def_order)
         for alias, key in fm.aliases.items():
-            self.aliases.setdefault(alias, []).append(key)
+            sources = self._alias_sources.setdefault(alias, [])
+            sources.append((fm.path, key))
+            sources.sort()
+            self.aliases[alias] = [k for _p, k in sources]
         if not fm.has_use and not fm.is_dbml:
             # The multi-team default (§3): a .dbmt file without `use` lines sees every name.
             # A .dbml file keeps DBML's meaning: without `use` it sees its own names only.
@@ -317,13 +323,14 @@ class Index:
                 lst[:] = [x for x in lst if x.path != path]
                 if not lst:
                     del self.defs[kind][key]
-        for alias, key in fm.aliases.items():
-            keys = self.aliases.get(alias)
-            if keys is not None:
-                if key in keys:
-                    keys.remove(key)
-                if not keys:
-                    del self.aliases[alias]
+        for alias in fm.aliases:
+            sources = [src for src in self._alias_sources.get(alias, ()) if src[0] != path]
+            if sources:
+                self._alias_sources[alias] = sources
+                self.aliases[alias] = [k for _p, k in sources]
+            else:
+                self._alias_sources.pop(alias, None)
+                self.aliases.pop(alias, None)
         self.no_use_files.discard(path)
         self._scopes.clear()
         self._aliases = None
