@@ -110,14 +110,8 @@ class Expander:
         """compute(), and the dependency keys of what it read from `path`'s point of view (every
         name the index resolved, every fact and memo its file's Ctx read): the keys a consumer
         that keeps the answer must re-read it by (Workspace.changed_since)."""
-        ctx = self.ctx(path)
-        deps: set[str] = {f"scope:{path}"}
-        outer, rec = ctx.deps, self.index.recording
-        ctx.deps, self.index.recording = deps, deps
-        try:
-            value = compute()
-        finally:
-            ctx.deps, self.index.recording = outer, rec
+        value, deps = self.ctx(path).collect(compute)
+        deps.add(f"scope:{path}")
         return value, deps
 
     def rel(self, path: str) -> str:

@@ -186,11 +186,8 @@ RESUMED = ["Table t { " * 50, "Table t " + "{" * 300, "Table t {\n  id int  ", "
 NOT_RESUMED = ["Table t {\n  id int\n", "Table a {\n  indexes {\n    (a, b)\n"]
 
 
-@pytest.mark.parametrize("text", RESUMED)
-def test_a_repair_that_only_appends_closers_resumes_the_parse(text, monkeypatch):
-    """A chunk left open at its end is repaired by appending closers; the driver then goes on
-    from where it stopped (its stacks kept) instead of parsing the whole chunk again, with the
-    same result as lark parsing the repaired text from the start."""
+def _driver_calls(text: str, monkeypatch):
+    """parse_chunk(text) with the driver, and for each parse it ran whether it resumed one."""
     drv = driver()
     calls: list[bool] = []
     real = drv.parse
@@ -200,26 +197,26 @@ def test_a_repair_that_only_appends_closers_resumes_the_parse(text, monkeypatch)
         return real(t, resume)
 
     monkeypatch.setattr(drv, "parse", spy)
-    ours = parse_chunk(text, parse=drv.parse)
+    try:
+        return parse_chunk(text, parse=drv.parse), calls
+    finally:
+        monkeypatch.undo()
+
+
+@pytest.mark.parametrize("text", RESUMED)
+def test_a_repair_that_only_appends_closers_resumes_the_parse(text, monkeypatch):
+    """A chunk left open at its end is repaired by appending closers; the driver then goes on
+    from where it stopped (its stacks kept) instead of parsing the whole chunk again, with the
+    same result as lark parsing the repaired text from the start."""
+    ours, calls = _driver_calls(text, monkeypatch)
     assert calls == [False, True]
-    monkeypatch.undo()
     theirs = parse_chunk(text, parse=lark_parse)
     assert dump(ours.lines) == dump(theirs.lines) and ours.errors == theirs.errors
 
 
 @pytest.mark.parametrize("text", NOT_RESUMED)
 def test_a_repair_whose_last_token_would_change_parses_again(text, monkeypatch):
-    drv = driver()
-    calls: list[bool] = []
-    real = drv.parse
-
-    def spy(t, resume=None):
-        calls.append(resume is not None)
-        return real(t, resume)
-
-    monkeypatch.setattr(drv, "parse", spy)
-    ours = parse_chunk(text, parse=drv.parse)
+    ours, calls = _driver_calls(text, monkeypatch)
     assert calls == [False, False]
-    monkeypatch.undo()
     assert_same(text)
     assert dump(ours.lines) == dump(parse_chunk(text, parse=lark_parse).lines)
