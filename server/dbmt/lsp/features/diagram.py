@@ -123,11 +123,9 @@ def _current(ctx, root) -> _RootState:
     if not same:
         st.revision += 1
         rs.revision = st.revision
-        rs.history[rs.revision] = (full, m)
-        while len(rs.history) > HISTORY:
-            del rs.history[min(rs.history)]
-    else:
-        rs.history[rs.revision] = (full, m)
+    rs.history[rs.revision] = (full, m)
+    while len(rs.history) > HISTORY:
+        del rs.history[min(rs.history)]
     return rs
 
 
