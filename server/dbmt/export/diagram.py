@@ -146,7 +146,7 @@ def build(ws, cache: BuildCache | None = None) -> Model:
 
     for t in d.tables:
         table_id = tid[t.name]
-        part = t.part
+        part = d.parts.get(id(t))
         extra = part.extra if part is not None else None
         if extra is None:
             if part is not None:

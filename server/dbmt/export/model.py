@@ -32,7 +32,6 @@ class DiagramTable:
     path: str             # the file defining it
     columns: list[DiagramColumn] = field(default_factory=list)
     entity: object = None  # the Expander's Entity (the diagram request reads more facts from it)
-    part: object = None    # its TablePart when diagram_of keeps parts (None for events tables)
 
     def column(self, name: str) -> DiagramColumn | None:
         for c in self.columns:
@@ -59,6 +58,9 @@ class Diagram:
     tables: list[DiagramTable]
     relationships: list[Relationship]
     expander: Expander | None = None
+    # id(table) → its TablePart, when diagram_of keeps parts (not on the table: a part holds its
+    # table, and a cycle between them would wait for the cyclic collector)
+    parts: dict = field(default_factory=dict)
 
     def table(self, name: str) -> DiagramTable | None:
         for t in self.tables:
@@ -116,7 +118,6 @@ def diagram_of(ws, parts: dict | None = None, changed: set[str] | None = None) -
             continue
         if ent.events is not None:
             t, own = _table(ex, ent)
-            t.part = None
             rels.extend(own)
             tables.append(t)
             continue
@@ -134,7 +135,6 @@ def diagram_of(ws, parts: dict | None = None, changed: set[str] | None = None) -
             for c in t.columns:
                 c.fk = False  # set again below, from every relationship of this build
         t.entity = ent
-        t.part = part
         kept[id(el)] = part
         rels.extend(part.rels)
         tables.append(t)
@@ -164,7 +164,7 @@ def diagram_of(ws, parts: dict | None = None, changed: set[str] | None = None) -
                     if col is not None:
                         col.fk = True
     rels = [r for r in rels if r.left in by_name and r.right in by_name]
-    return Diagram(tables, rels, ex)
+    return Diagram(tables, rels, ex, {id(p.table): p for p in kept.values()})
 
 
 def _table(ex: Expander, ent) -> tuple[DiagramTable, list[Relationship]]:
