@@ -143,7 +143,7 @@ def write(report: Report, fmt: str, out: TextIO, err: TextIO, *, color: bool = F
             out.write(summary_line(report) + "\n")
         return
     if fmt == "json":
-        out.write(json.dumps(json_document(report), ensure_ascii=False) + "\n")
+        _write_json(report, out)
     elif fmt == "sarif":
         out.write(json.dumps(sarif_document(report), ensure_ascii=False, indent=1) + "\n")
     elif fmt == "junit":
@@ -180,13 +180,22 @@ def _paint(text: str, what: str, color: bool) -> str:
 
 
 def _write_text(report: Report, out: TextIO, *, color: bool, quiet: bool, statistics: bool) -> None:
+    # Findings that share their related places (DBMT105's k duplicates) share one rendered
+    # block: k diagnostics of 20 places each were 20 k lines formatted again.
+    blocks: dict[int, tuple[tuple, str]] = {}
     for f in report.findings:
         p = f.place
         where = _paint(f"{p.path}:{p.line}:{p.column}:", "path", color)
-        out.write(f"{where} {_paint(f.severity, f.severity, color)} {_paint(f.code, 'code', color)} {f.message}\n")
-        for r in f.related:
-            rp = r.place
-            out.write("  " + _paint(f"{rp.path}:{rp.line}:{rp.column}: {r.message}", "dim", color) + "\n")
+        head = f"{where} {_paint(f.severity, f.severity, color)} {_paint(f.code, 'code', color)} {f.message}\n"
+        if not f.related:
+            out.write(head)
+            continue
+        got = blocks.get(id(f.related))
+        if got is None or got[0] is not f.related:
+            got = blocks[id(f.related)] = (f.related, "".join(
+                "  " + _paint(f"{r.place.path}:{r.place.line}:{r.place.column}: {r.message}", "dim", color) + "\n"
+                for r in f.related))
+        out.write(head + got[1])
     if statistics:
         _write_statistics(report, out, color=color)
     if not quiet:
@@ -229,20 +238,28 @@ def _write_statistics(report: Report, out: TextIO, *, color: bool) -> None:
 
 # -- json (the schema README.md documents; version 1) ----------------------------------------
 
-def json_document(report: Report) -> dict:
-    out = []
-    shared: dict[int, tuple[tuple, list]] = {}  # findings that share their related places share the list
+def _write_json(report: Report, out: TextIO) -> None:
+    """The json document, as `json.dumps(…, ensure_ascii=False)` writes it, written as it is
+    encoded. Findings that share their related places share one encoding of them: DBMT105's k
+    duplicates of one name listed the same 20 places k times, and encoding those again was
+    most of writing the report."""
+    dumps = json.dumps
+    shared: dict[int, tuple[tuple, str]] = {}
+    out.write(f'{{"version": 1, "files_checked": {len(report.files)}, "diagnostics": [')
+    sep = ""
     for f in report.findings:
         p = f.place
         got = shared.get(id(f.related))
         if got is None or got[0] is not f.related:
-            got = shared[id(f.related)] = (f.related, [
+            got = shared[id(f.related)] = (f.related, dumps([
                 {"path": r.place.path, "line": r.place.line, "column": r.place.column, "message": r.message}
-                for r in f.related])
-        out.append({"path": p.path, "line": p.line, "column": p.column, "end_line": p.end_line,
-                    "end_column": p.end_column, "severity": f.severity, "code": f.code, "message": f.message,
-                    "related": got[1]})
-    return {"version": 1, "files_checked": len(report.files), "diagnostics": out}
+                for r in f.related], ensure_ascii=False))
+        head = dumps({"path": p.path, "line": p.line, "column": p.column, "end_line": p.end_line,
+                      "end_column": p.end_column, "severity": f.severity, "code": f.code, "message": f.message},
+                     ensure_ascii=False)
+        out.write(f"{sep}{head[:-1]}, \"related\": {got[1]}}}")
+        sep = ", "
+    out.write("]}\n")
 
 
 # -- sarif 2.1.0 -----------------------------------------------------------------------------

@@ -268,3 +268,45 @@ def test_docs_base_without_a_url_is_this_checkouts_docs(monkeypatch):
         diagnostics.docs_base.cache_clear()
     for code in CODES:
         assert diagnostics.docs_page_text(code), f"docs/codes/{code}.md is missing"
+
+
+def _report_with_shared_related() -> Report:
+    """Findings as DBMT105 gives them: some share one tuple of related places, one has its
+    own equal tuple, one has none; messages and paths outside ASCII, quotes to escape."""
+    def place(line, col, path="s/ü.dbmt"):
+        return Place(path, "/abs/" + path, line, col, line, col + 1)
+    shared = tuple(RelatedPlace(place(n, 7), "table 'tê\"st' is also defined here") for n in range(2, 6))
+    own = tuple(RelatedPlace(place(n, 7), "table 'tê\"st' is also defined here") for n in range(2, 6))
+    findings = [Finding("DBMT105", "error", f"table 'tê\"st' 😀 is defined more than once ({i})", place(i, 7), shared)
+                for i in range(6, 10)]
+    findings += [Finding("DBMT105", "error", "table 'x' is defined more than once", place(1, 1), own),
+                 Finding("DBMT001", "warning", "tab\there", place(1, 2, "a.dbmt"))]
+    return Report(findings=findings, files=["a.dbmt", "s/ü.dbmt"])
+
+
+def test_json_and_text_writers_equal_the_plain_renderings_when_related_places_are_shared():
+    # The writers encode a shared tuple of related places once; the bytes must be what
+    # json.dumps of the whole document, and the line-by-line text, give.
+    import io
+    report = _report_with_shared_related()
+    out = io.StringIO()
+    write(report, "json", out, io.StringIO())
+    doc = {"version": 1, "files_checked": 2, "diagnostics": [
+        {"path": f.place.path, "line": f.place.line, "column": f.place.column, "end_line": f.place.end_line,
+         "end_column": f.place.end_column, "severity": f.severity, "code": f.code, "message": f.message,
+         "related": [{"path": r.place.path, "line": r.place.line, "column": r.place.column, "message": r.message}
+                     for r in f.related]} for f in report.findings]}
+    assert out.getvalue() == json.dumps(doc, ensure_ascii=False) + "\n"
+    for color in (False, True):
+        out = io.StringIO()
+        write(report, "text", out, io.StringIO(), color=color, quiet=True)
+        paint = (lambda t, code: f"\x1b[{code}m{t}\x1b[0m") if color else (lambda t, code: t)
+        expected = ""
+        for f in report.findings:
+            p = f.place
+            sev = {"error": "1;31", "warning": "1;33"}[f.severity]
+            expected += (f"{paint(f'{p.path}:{p.line}:{p.column}:', '1')} {paint(f.severity, sev)} "
+                         f"{paint(f.code, '1')} {f.message}\n")
+            for r in f.related:
+                expected += "  " + paint(f"{r.place.path}:{r.place.line}:{r.place.column}: {r.message}", "2") + "\n"
+        assert out.getvalue() == expected
