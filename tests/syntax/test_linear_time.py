@@ -14,7 +14,7 @@ import pytest
 
 from dbmt.syntax import parse_text
 from dbmt.syntax.blocks import CHUNK_SCAN_RE, CHUNK_SCAN_RE_NC, finditer
-from dbmt.syntax.generic import TOO_MANY_ERRORS
+from dbmt.syntax.generic import MAX_NESTING, TOO_DEEP, TOO_MANY_ERRORS
 
 
 def calls(fn) -> int:
@@ -79,10 +79,11 @@ def test_unclosed_braces_on_one_line_name_the_first_ones():
     braces = [e for e in pf.errors if e.message.startswith("'{' is never closed: expected '}'")]
     assert [e.start for e in braces] == [i * 10 + 8 for i in range(100)]
     assert all(e.end == e.start + 1 for e in braces)
-    assert braces[-1].message == "'{' is never closed: expected '}' (and 4900 more brackets after this one are never closed)"
+    # 256 of them are open when the 257th comes: the element is read up to there (below).
+    assert braces[-1].message == "'{' is never closed: expected '}' (and 156 more brackets after this one are never closed)"
     # Besides: the inner `Table t {` is read as a column with a body, once.
     assert [(e.start, e.message) for e in pf.errors if e not in braces] == [
-        (18, "unexpected '{' after 'Table': a column has no body")]
+        (18, "unexpected '{' after 'Table': a column has no body"), (256 * 10 + 8, TOO_DEEP)]
 
 
 def test_unclosed_comment_is_named_once_at_its_opener():
@@ -129,7 +130,41 @@ def test_a_closer_passing_many_openers_on_one_line_finds_that_line_once(monkeypa
     seen = []
     real = generic._line_end
     monkeypatch.setattr(generic, "_line_end", lambda text, at: seen.append(at) or real(text, at))
-    pf = parse_text(SHAPES["paren-deep"](2000), cache=None)
+    pf = parse_text(SHAPES["paren-deep"](250), cache=None)  # within MAX_NESTING: all of them open
     assert len(seen) <= 3, len(seen)
     unclosed = [e for e in pf.errors if " is never closed" in e.message]
-    assert len(unclosed) == 100 and "(and 1901 more brackets after this one are never closed)" in unclosed[-1].message
+    assert len(unclosed) == 100 and "(and 151 more brackets after this one are never closed)" in unclosed[-1].message
+
+
+def test_brackets_nested_too_deep_end_the_element_there():
+    """More than MAX_NESTING brackets open at once: one DBMT001 at the one too many, the element
+    read up to it (what is open there closed as usual), the next element parsed."""
+    assert MAX_NESTING == 256
+    text = "Table t " + "{" * 1000 + "\nTable u {\n  id int\n}\n"
+    pf = parse_text(text, cache=None)
+    deep = [e for e in pf.errors if e.message == TOO_DEEP]
+    assert [(e.code, e.start, e.end) for e in deep] == [("DBMT001", 8 + 256, 8 + 257)]
+    braces = [e for e in pf.errors if "never closed" in e.message]
+    assert braces[-1].message.endswith("(and 156 more brackets after this one are never closed)")
+    assert [el.name.text for el in pf.elements if el.name is not None] == ["t", "u"]
+    assert not [e for e in pf.errors if e.start >= text.index("Table u")]
+    # Exactly MAX_NESTING open is read whole; brackets in strings and comments, and brackets
+    # closed again, do not count; a closer that matches nothing is ignored.
+    at_limit = "Table t {\n  a int [default: " + "(" * 254 + "\n}\n"  # with `{` and `[`: 256
+    assert not [e for e in parse_text(at_limit, cache=None).errors if e.message == TOO_DEEP]
+    assert [e.start for e in parse_text(at_limit.replace("(", "((", 1), cache=None).errors
+            if e.message == TOO_DEEP] == [at_limit.index("(") + 254]
+    quiet = ("Table t {\n  a int [note: '" + "{" * 400 + "'] // " + "(" * 400 + "\n"
+             + ("  b int [default: `" + "[" * 300 + "`]\n") + "  c int [default: " + "(" * 200 + ")" * 200 + "]\n" * 3
+             + "  d int ]" + "]" * 300 + "\n}\n")
+    assert not [e for e in parse_text(quiet, cache=None).errors if e.message == TOO_DEEP]
+
+
+def test_work_past_the_nesting_limit_is_only_the_split():
+    # A million `{` was a million nested blocks in the parse and a million closers in the
+    # repair (9 s, 630 MB at 1 MB whole-process). Past the limit only the chunk split scans the
+    # brackets (5 calls each: its match methods); before, 19 to 56 calls per bracket.
+    for shape in ("brace-deep", "paren-deep", "bracket-deep", "table-open-one-line"):
+        small = calls(lambda: parse_text(SHAPES[shape](1_000), cache=None))
+        big = calls(lambda: parse_text(SHAPES[shape](100_000), cache=None))
+        assert (big - small) / 99_000 <= 6, (shape, small, big)

@@ -578,6 +578,7 @@ def parse_chunk(chunk: str, parse=None) -> ChunkParse:
         parse = driver().parse
     errors: list[tuple[int, int, str]] = []
     text = _unclosed_comments(chunk, errors) if "/*" in chunk else chunk
+    text = _cut_too_deep(text, errors)
     appended = 0
     # Each round removes or adds one bracket, so the rounds are bounded by the brackets there are;
     # each round parses the whole chunk again, so the characters parsed are counted against a
@@ -610,6 +611,46 @@ def parse_chunk(chunk: str, parse=None) -> ChunkParse:
             errors.append((t.start, t.end, _bad_char_message(t.value)))
         return ChunkParse(lines, comments, _cap_unclosed(errors))
     return ChunkParse([], [], errors)  # pragma: no cover - unreachable: every round repairs
+
+
+# DBML nests a few brackets deep (a table's body, an index's settings, a default's parentheses);
+# more than MAX_NESTING open at once is not a schema. The element is read up to the bracket
+# that opens one too many, and what is open there is closed as usual: a million `{` cost the
+# parse a million nested blocks and the repair a million closers (clang stops at 256 too).
+MAX_NESTING = 256
+TOO_DEEP = f"brackets nested more than {MAX_NESTING} deep: the rest of this element is not read"
+
+
+def _cut_too_deep(text: str, errors: list) -> str:
+    """`text` blanked from the bracket that opens the (MAX_NESTING + 1)th one still open (strings
+    and comments skipped, a closer that matches nothing ignored, as `unclosed_openers`), newlines
+    kept so positions stay; the text itself when no point nests that deep."""
+    if text.count("{") + text.count("(") + text.count("[") <= MAX_NESTING:
+        return text
+    stack: list[str] = []
+    for m in finditer(SCAN_RE, SCAN_RE_NC, text):
+        tok = m.group()
+        if len(tok) != 1:
+            continue
+        if tok in OPENERS:
+            if len(stack) == MAX_NESTING:
+                at = m.start()
+                errors.append((at, at + 1, TOO_DEEP))
+                return text[:at] + _NOT_BREAKS_RE.sub(_spaces, text[at:])
+            stack.append(tok)
+        elif tok in ")]}":
+            for i in range(len(stack) - 1, -1, -1):  # at most MAX_NESTING deep
+                if OPENERS[stack[i]] == tok:
+                    del stack[i:]
+                    break
+    return text
+
+
+_NOT_BREAKS_RE = re.compile(r"[^\r\n]+")
+
+
+def _spaces(m: re.Match) -> str:
+    return " " * (m.end() - m.start())
 
 
 UNCLOSED_COMMENT = "unterminated comment: this '/*' is never closed (a block comment ends with '*/')"
