@@ -178,6 +178,12 @@ class ParseError(Exception):
         self.token = token
 
 
+def _stop_at_end(n: int, resume: tuple) -> ParseError:
+    stop = ParseError(Token("$END", "", n, n))
+    stop.resume = resume
+    return stop
+
+
 def ordered_terminals(terminals) -> list:
     """lark's order of trying terminals: higher priority first; ERRCHAR, the catch-all, last."""
     return sorted(terminals, key=lambda t: (-t.priority, t.name == "ERRCHAR"))
@@ -455,13 +461,14 @@ class LalrDriver:
             state = a
             shifted = m
         if not self._end_accepted(state, states):
-            stop = ParseError(Token("$END", "", len(text), len(text)))
             if shifted is not None:
                 last = (shifted.start(), shifted.end(), shifted.lastindex)
             else:
                 last = resume[4] if resume is not None else None
-            stop.resume = (state, states, values, bad, last)
-            raise stop
+            # Made by a call, not held in a local here: this frame, kept by the traceback,
+            # would hold the error that holds the traceback (a cycle only a full collection
+            # frees, and with it every caller's frame and locals: a load's whole workspace).
+            raise _stop_at_end(len(text), (state, states, values, bad, last))
         t = self.end_id
         a = actions[state][t]
         while a < 0 and a != ERROR:
