@@ -30,5 +30,7 @@ async def test_unclosed_tables_on_one_line_are_answered(tmp_path):
         h.open("a.dbmt", text)
         ds = await h.wait_diagnostics("a.dbmt", lambda ds: len(ds) > 0)
         braces = sorted(d.range.start.character for d in ds if d.message.startswith("'{' is never closed: expected '}'"))
-        assert braces == [i * 10 + 8 for i in range(100)]  # the first 100, the last saying 4,900 more
-        assert sum("(and 4900 more brackets after this one are never closed)" in d.message for d in ds) == 1
+        # The first 100; 256 are open when the 257th comes, and the element ends there.
+        assert braces == [i * 10 + 8 for i in range(100)]
+        assert sum("(and 156 more brackets after this one are never closed)" in d.message for d in ds) == 1
+        assert [d.range.start.character for d in ds if d.message.startswith("brackets nested more than 256 deep")] == [2568]
