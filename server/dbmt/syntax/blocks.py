@@ -222,8 +222,31 @@ def unclosed_openers(text: str, upto: int) -> list[tuple[str, int]]:
         if tok in OPENERS:
             stack.append((tok, m.start()))
         elif tok in ")]}":
-            for i in range(len(stack) - 1, -1, -1):
-                if OPENERS[stack[i][0]] == tok:
-                    del stack[i:]
-                    break
+            _close(stack, tok)
     return stack
+
+
+def first_too_deep(text: str, limit: int) -> int | None:
+    """The offset of the first opener that would make more than `limit` brackets open at once,
+    read as `unclosed_openers` reads them; None if none does."""
+    stack: list[tuple[str, int]] = []
+    for m in finditer(SCAN_RE, SCAN_RE_NC, text):
+        tok = m.group()
+        if len(tok) != 1:
+            continue
+        if tok in OPENERS:
+            if len(stack) == limit:
+                return m.start()
+            stack.append((tok, m.start()))
+        elif tok in ")]}":
+            _close(stack, tok)
+    return None
+
+
+def _close(stack: list[tuple[str, int]], closer: str) -> None:
+    """A closer closes the innermost opener of its kind and everything inside it; one that
+    matches nothing is ignored."""
+    for i in range(len(stack) - 1, -1, -1):
+        if OPENERS[stack[i][0]] == closer:
+            del stack[i:]
+            return

@@ -18,7 +18,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from .blocks import OPENERS, SCAN_RE, SCAN_RE_NC, finditer, unclosed_openers, without_block_comments
+from .blocks import OPENERS, SCAN_RE, SCAN_RE_NC, finditer, first_too_deep, unclosed_openers, without_block_comments
 
 
 class Token:
@@ -629,28 +629,16 @@ TOO_DEEP = f"brackets nested more than {MAX_NESTING} deep: the rest of this elem
 
 
 def _cut_too_deep(text: str, errors: list) -> str:
-    """`text` blanked from the bracket that opens the (MAX_NESTING + 1)th one still open (strings
-    and comments skipped, a closer that matches nothing ignored, as `unclosed_openers`), newlines
-    kept so positions stay; the text itself when no point nests that deep."""
+    """`text` blanked from the bracket that opens the (MAX_NESTING + 1)th one still open
+    (blocks.first_too_deep), line breaks kept so positions stay; the text itself when no point
+    nests that deep."""
     if text.count("{") + text.count("(") + text.count("[") <= MAX_NESTING:
         return text
-    stack: list[str] = []
-    for m in finditer(SCAN_RE, SCAN_RE_NC, text):
-        tok = m.group()
-        if len(tok) != 1:
-            continue
-        if tok in OPENERS:
-            if len(stack) == MAX_NESTING:
-                at = m.start()
-                errors.append((at, at + 1, TOO_DEEP))
-                return text[:at] + _NOT_BREAKS_RE.sub(_spaces, text[at:])
-            stack.append(tok)
-        elif tok in ")]}":
-            for i in range(len(stack) - 1, -1, -1):  # at most MAX_NESTING deep
-                if OPENERS[stack[i]] == tok:
-                    del stack[i:]
-                    break
-    return text
+    at = first_too_deep(text, MAX_NESTING)
+    if at is None:
+        return text
+    errors.append((at, at + 1, TOO_DEEP))
+    return text[:at] + _NOT_BREAKS_RE.sub(_spaces, text[at:])
 
 
 _NOT_BREAKS_RE = re.compile(r"[^\r\n]+")
