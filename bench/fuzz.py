@@ -115,7 +115,7 @@ def run_share(args, job: int, inputs: int) -> dict:
 
     def stop(signum, frame):
         raise KeyboardInterrupt
-    signal.signal(signal.SIGTERM, stop)
+    before = signal.signal(signal.SIGTERM, stop)
     stopped = ""
     try:
         number = 0
@@ -124,6 +124,9 @@ def run_share(args, job: int, inputs: int) -> dict:
             number += 1
     except KeyboardInterrupt:
         stopped = " (stopped before the end: the figures are those of the inputs run)"
+    finally:
+        # A pool worker that is done gets the pool's SIGTERM at the end: not a stop any more.
+        signal.signal(signal.SIGTERM, before)
     return {"by_source": by_source, "failing_by_source": failing_by_source, "by_kind": by_kind,
             "worst": worst, "deepest": deepest, "done": done, "stopped": stopped}
 
