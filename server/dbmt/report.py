@@ -81,6 +81,16 @@ def relative(path: str, cwd: Path) -> str:
         return path.replace(os.sep, "/")
 
 
+def _once(memo: dict, obj, make):
+    """make(obj), once per object: a list of related places many findings share (DBMT105's k
+    duplicates of one name) is converted, rendered or encoded once. Keyed by id and checked
+    by identity, the object kept in the memo."""
+    got = memo.get(id(obj))
+    if got is None or got[0] is not obj:
+        got = memo[id(obj)] = (obj, make(obj))
+    return got[1]
+
+
 def add_diagnostics(report: Report, diags: list[Diagnostic], pos: Callable[[str, int], tuple[int, int]],
                     cwd: Path, root: Path) -> None:
     """Resolves the engine's diagnostics (character offsets) into findings of the report.
@@ -113,14 +123,8 @@ def add_diagnostics(report: Report, diags: list[Diagnostic], pos: Callable[[str,
         rp = rel_root.get(d.path)
         if rp is None:
             rp = rel_root[d.path] = relative(d.path, root)
-        if d.related:
-            got = related_of.get(id(d.related))
-            if got is None or got[0] is not d.related:
-                got = related_of[id(d.related)] = (d.related, tuple(
-                    RelatedPlace(place(r.path, r.start, r.end), r.message) for r in d.related))
-            related = got[1]
-        else:
-            related = ()
+        related = _once(related_of, d.related, lambda rs: tuple(
+            RelatedPlace(place(r.path, r.start, r.end), r.message) for r in rs)) if d.related else ()
         report.findings.append(Finding(
             code=d.code, severity=d.severity, message=d.message, place=place(d.path, d.start, d.end),
             related=related, root_path=rp))
@@ -186,16 +190,10 @@ def _write_text(report: Report, out: TextIO, *, color: bool, quiet: bool, statis
     for f in report.findings:
         p = f.place
         where = _paint(f"{p.path}:{p.line}:{p.column}:", "path", color)
-        head = f"{where} {_paint(f.severity, f.severity, color)} {_paint(f.code, 'code', color)} {f.message}\n"
-        if not f.related:
-            out.write(head)
-            continue
-        got = blocks.get(id(f.related))
-        if got is None or got[0] is not f.related:
-            got = blocks[id(f.related)] = (f.related, "".join(
-                "  " + _paint(f"{r.place.path}:{r.place.line}:{r.place.column}: {r.message}", "dim", color) + "\n"
-                for r in f.related))
-        out.write(head + got[1])
+        out.write(f"{where} {_paint(f.severity, f.severity, color)} {_paint(f.code, 'code', color)} {f.message}\n"
+                  + _once(blocks, f.related, lambda rs: "".join(
+                      "  " + _paint(f"{r.place.path}:{r.place.line}:{r.place.column}: {r.message}", "dim", color) + "\n"
+                      for r in rs)))
     if statistics:
         _write_statistics(report, out, color=color)
     if not quiet:
@@ -249,15 +247,13 @@ def _write_json(report: Report, out: TextIO) -> None:
     sep = ""
     for f in report.findings:
         p = f.place
-        got = shared.get(id(f.related))
-        if got is None or got[0] is not f.related:
-            got = shared[id(f.related)] = (f.related, dumps([
-                {"path": r.place.path, "line": r.place.line, "column": r.place.column, "message": r.message}
-                for r in f.related], ensure_ascii=False))
+        related = _once(shared, f.related, lambda rs: dumps([
+            {"path": r.place.path, "line": r.place.line, "column": r.place.column, "message": r.message}
+            for r in rs], ensure_ascii=False))
         head = dumps({"path": p.path, "line": p.line, "column": p.column, "end_line": p.end_line,
                       "end_column": p.end_column, "severity": f.severity, "code": f.code, "message": f.message},
                      ensure_ascii=False)
-        out.write(f"{sep}{head[:-1]}, \"related\": {got[1]}}}")
+        out.write(f"{sep}{head[:-1]}, \"related\": {related}}}")
         sep = ", "
     out.write("]}\n")
 
