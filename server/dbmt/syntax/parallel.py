@@ -202,10 +202,6 @@ def parse_in_parallel(texts: list[str], parse_here, assemble, cache, method: str
         units = plan_units(texts, max(UNIT_MIN_CHARS, min(UNIT_CHARS, total // 128)))
     else:
         units = [(f, None) for f in range(len(texts))]
-    ctx = multiprocessing.get_context(method)
-    ends = ctx.Array("q", [0, len(units)])
-    receiver, sender = ctx.Pipe(duplex=False)
-    _widen(receiver)
 
     def here(u):
         f, spans = units[u]
@@ -223,17 +219,7 @@ def parse_in_parallel(texts: list[str], parse_here, assemble, cache, method: str
             out[f] = join(texts[f], rs)
         return out
 
-    proc = ctx.Process(target=_work, args=(sender, ends, (texts, units), batch_chars), daemon=True)
-    try:
-        proc.start()
-    except OSError:
-        receiver.close()
-        sender.close()
-        return files([here(u) for u in range(len(units))])
-    sender.close()
-    results: list = [None] * len(units)
-
-    def rebuild(data: bytes) -> None:
+    def rebuild(data: bytes, results: list) -> None:
         for i, spans, chunks in marshal.loads(data):
             f, whole = units[i]
             text = texts[f]
@@ -245,7 +231,30 @@ def parse_in_parallel(texts: list[str], parse_here, assemble, cache, method: str
                 cps.append(cp)
             results[i] = assemble(text, spans, cps) if whole is None else assemble_run(text, spans, cps)
 
-    # Rebuild what the worker has sent whenever there is some; otherwise parse one of our own
+    return files(share(method, _work, ((texts, units), batch_chars), len(units), here, rebuild))
+
+
+def share(method: str, target, args: tuple, count: int, here, rebuild) -> list:
+    """Units 0 … count-1 done on two cores: a worker process runs `target(sender, ends, *args)`,
+    claiming units from the front (`_claim(ends, front=True)`) and sending batches of results
+    as bytes, then `_END`; this process claims from the back, `here(i)` → the result, and passes
+    each batch that has arrived to `rebuild(data, results)`. Returns the results in unit
+    order; what the worker claimed and did not deliver (it could not start, or died) is done
+    here."""
+    ctx = multiprocessing.get_context(method)
+    ends = ctx.Array("q", [0, count])
+    receiver, sender = ctx.Pipe(duplex=False)
+    _widen(receiver)
+    results: list = [None] * count
+    proc = ctx.Process(target=target, args=(sender, ends, *args), daemon=True)
+    try:
+        proc.start()
+    except OSError:
+        receiver.close()
+        sender.close()
+        return [here(i) for i in range(count)]
+    sender.close()
+    # Rebuild what the worker has sent whenever there is some; otherwise do one of our own
     # units; when none is left to claim, wait for the worker's last batches.
     finished = False
     try:
@@ -254,7 +263,7 @@ def parse_in_parallel(texts: list[str], parse_here, assemble, cache, method: str
                 data = receiver.recv_bytes()
                 if data == _END:
                     break
-                rebuild(data)
+                rebuild(data, results)
                 continue
             i = _claim(ends, front=False)
             if i is not None:
@@ -262,7 +271,7 @@ def parse_in_parallel(texts: list[str], parse_here, assemble, cache, method: str
                 continue
             receiver.poll(None)
     except (EOFError, OSError):
-        pass  # the worker died: what it claimed and did not send is parsed below
+        pass  # the worker died: what it claimed and did not send is done below
     else:
         finished = True
     finally:
@@ -273,7 +282,7 @@ def parse_in_parallel(texts: list[str], parse_here, assemble, cache, method: str
     for i, r in enumerate(results):
         if r is None:
             results[i] = here(i)
-    return files(results)
+    return results
 
 
 _END = marshal.dumps(None)
