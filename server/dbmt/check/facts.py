@@ -104,9 +104,14 @@ class FactStore:
         # Ctx.shared: a name → the shared values computed from it (`shared:<key>`), and back.
         self.forwards: dict[str, set[str]] = {}
         self._forwarded: dict[str, set[str]] = {}
+        # A parallel check's worker lists its forward() calls here, to be replayed in the
+        # process that keeps the workspace (Workspace._check_in_parallel).
+        self.journal: list | None = None
 
     def forward(self, dep: str, names: set[str]) -> None:
         """`dep` (a shared value) was computed from `names`: a change to one changes it."""
+        if self.journal is not None:
+            self.journal.append((dep, names))
         for name in self._forwarded.pop(dep, ()):
             targets = self.forwards.get(name)
             if targets is not None:

@@ -13,11 +13,12 @@ import bisect
 import gc
 from collections import Counter
 import os
+import pickle
 import sys
 from pathlib import Path
 
 from ..diagnostics import ERROR, Diagnostic, Related
-from ..syntax import parse_files, parse_text
+from ..syntax import parallel, parse_files, parse_text
 from .config import Config, ConfigError, find_root, load_config
 from .files import discover, read_source
 from .index import FileModel, Index
@@ -30,6 +31,10 @@ SCOPED_KEYS = ("refmention:", "groupmention:", "claims:", "supporters:", "events
 SMALL_DEPENDENTS = 8  # up to this many units depending on one key are a tuple, more a set
 CHANGE_LOG = 8  # changes whose keys are kept (Workspace.changed_since; the diagram asks after each)
 _NO_KEYS: frozenset[str] = frozenset()  # shared by the units that have no key
+# A cold check of at least this many characters runs the rules on two cores (a forked worker
+# sharing the units; Workspace._check_in_parallel). Measured in bench/README.md.
+CHECK_PARALLEL_MIN_CHARS = 300_000
+CHECK_BATCH_UNITS = 64  # units per batch the worker sends (fewer for small loads: a short tail)
 
 
 def _export_diff(before: FileModel, after: FileModel) -> set[tuple[str, str]] | None:
@@ -182,11 +187,18 @@ class Workspace:
     def check_all(self, progress=None) -> None:
         self.run_cache = {}
         total = len(self.files)
-        for i, st in enumerate(self.files.values()):
+        method = parallel.start_method()
+        if method == "fork" and sum(len(st.model.parsed.text) for st in self.files.values()) >= CHECK_PARALLEL_MIN_CHARS:
             if progress is not None:
-                progress("checking", i, total)
-            self._assign_units(st)
-            self._check_units(st.units.values())
+                progress("checking", 0, total)
+            units = [u for st in self.files.values() for u in self._assign_units(st)]
+            self._check_in_parallel(units)
+        else:
+            for i, st in enumerate(self.files.values()):
+                if progress is not None:
+                    progress("checking", i, total)
+                self._assign_units(st)
+                self._check_units(st.units.values())
         # The memos of one check run are read by that run only (the next one starts afresh):
         # kept, they were ~200,000 entries and their dependency sets at 20,000 tables.
         self.run_cache = {}
@@ -248,38 +260,75 @@ class Workspace:
         return (cur,) if type(cur) is Unit else cur
 
     def _check_units(self, units) -> None:
+        for u in units:
+            self._forget_units((u,))
+            self._record(u, *self._rules_on(u))
+
+    def _rules_on(self, u: Unit) -> tuple[list[Diagnostic], set[str]]:
         from ..check import decode_diagnostic, run_rules  # the rule modules import the index
 
-        for u in units:
-            st = self.files[u.path]
-            self._forget_units((u,))
-            if u.chunk is None:
-                diags, deps = decode_diagnostic(self.config, st.path, st.decode_problem), set()
+        st = self.files[u.path]
+        if u.chunk is None:
+            return decode_diagnostic(self.config, st.path, st.decode_problem), set()
+        return run_rules(self.index, st.model, self.config, self.run_cache, None, self.facts, u.chunk)
+
+    def _check_in_parallel(self, units: list[Unit]) -> None:
+        """A cold check of many units on two cores: a forked worker, which has the whole loaded
+        workspace, checks units from the front of the list and sends their diagnostics and
+        dependency keys back; this process checks from the back (parallel.share). Each unit's
+        result is what the serial check gives: the rules read the workspace, never the order of
+        the units; a check run's memos only save work. What a worker computes that outlives the
+        run is sent with its units: the names each shared value was computed from (FactStore.
+        forward). Facts it computed are not: this process computes them when first read. A list
+        of related places many diagnostics share (DBMT105's) arrives once per batch, not once."""
+        from ..check import load_rules
+
+        load_rules()  # imported before the fork, not by both processes
+        self._forget_units(units)
+        facts = self.facts
+
+        def in_worker(i: int):
+            facts.journal = []
+            diags, deps = self._rules_on(units[i])
+            return diags, tuple(deps), facts.journal
+
+        def rebuild(data: bytes, results: list) -> None:
+            for i, diags, deps, forwards in pickle.loads(data):
+                for dep, names in forwards:
+                    facts.forward(dep, names)
+                results[i] = (diags, deps)
+
+        batch = max(8, min(CHECK_BATCH_UNITS, len(units) // 32))
+        results = parallel.share("fork", _check_work, (in_worker, batch), len(units),
+                                 lambda i: self._rules_on(units[i]), rebuild)
+        for u, (diags, deps) in zip(units, results):
+            self._record(u, diags, deps)
+
+    def _record(self, u: Unit, diags, deps) -> None:
+        """A unit's diagnostics and dependency keys, filed (the dependents map)."""
+        u.diagnostics = diags or ()
+        # One copy of each key (`scope:<path>` is in every unit's set), as a tuple: the
+        # keys are only iterated later, and a set of a dozen keys is five times a tuple's
+        # size (35 MB of sets at 20,000 tables).
+        u.deps = deps = tuple([sys.intern(k) for k in deps])
+        dependents = self.dependents
+        for key in deps:
+            # Most keys have one dependent unit, many a few: that unit itself, then a tuple
+            # of up to SMALL_DEPENDENTS, then a set (an empty set is 216 bytes, one of five
+            # 728; the tuple of five, 80).
+            cur = dependents.get(key)
+            if cur is None:
+                dependents[key] = u
+            elif type(cur) is Unit:
+                if cur is not u:
+                    dependents[key] = (cur, u)
+            elif type(cur) is tuple:
+                if u not in cur:
+                    dependents[key] = cur + (u,) if len(cur) < SMALL_DEPENDENTS else {*cur, u}
             else:
-                diags, deps = run_rules(self.index, st.model, self.config, self.run_cache, None, self.facts, u.chunk)
-            u.diagnostics = diags or ()
-            # One copy of each key (`scope:<path>` is in every unit's set), as a tuple: the
-            # keys are only iterated later, and a set of a dozen keys is five times a tuple's
-            # size (35 MB of sets at 20,000 tables).
-            u.deps = deps = tuple([sys.intern(k) for k in deps])
-            dependents = self.dependents
-            for key in deps:
-                # Most keys have one dependent unit, many a few: that unit itself, then a tuple
-                # of up to SMALL_DEPENDENTS, then a set (an empty set is 216 bytes, one of five
-                # 728; the tuple of five, 80).
-                cur = dependents.get(key)
-                if cur is None:
-                    dependents[key] = u
-                elif type(cur) is Unit:
-                    if cur is not u:
-                        dependents[key] = (cur, u)
-                elif type(cur) is tuple:
-                    if u not in cur:
-                        dependents[key] = cur + (u,) if len(cur) < SMALL_DEPENDENTS else {*cur, u}
-                else:
-                    cur.add(u)
-            u.points_into = {r.path for d in diags for r in d.related} or _NO_KEYS
-            st._diagnostics = None
+                cur.add(u)
+        u.points_into = {r.path for d in diags for r in d.related} or _NO_KEYS
+        self.files[u.path]._diagnostics = None
 
     # -- queries ----------------------------------------------------------------------------
     def all_diagnostics(self) -> dict[str, list[Diagnostic]]:
@@ -471,3 +520,23 @@ class Workspace:
     def visible_names(self, path: str, offset: int):
         from ..navigate import visible_names
         return visible_names(self, os.path.abspath(path), offset)
+
+
+def _check_work(conn, ends, in_worker, batch_units: int) -> None:
+    """A forked worker of Workspace._check_in_parallel: claims units from the front and sends
+    batches of (unit number, diagnostics, dependency keys, shared values' names), then _END."""
+    gc.disable()  # like the load it helps: everything alive here is the workspace
+    try:
+        batch = []
+        while (i := parallel._claim(ends, front=True)) is not None:
+            batch.append((i, *in_worker(i)))
+            if len(batch) >= batch_units:
+                conn.send_bytes(pickle.dumps(batch, pickle.HIGHEST_PROTOCOL))
+                batch = []
+        if batch:
+            conn.send_bytes(pickle.dumps(batch, pickle.HIGHEST_PROTOCOL))
+        conn.send_bytes(parallel._END)
+    except OSError:
+        pass  # the loading process stopped reading: it checks what was not sent
+    finally:
+        conn.close()
