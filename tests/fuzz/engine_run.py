@@ -28,6 +28,7 @@ from dbmt.export import diagram as diagram_model
 from dbmt.syntax import nodes as n
 from dbmt.syntax import DEFAULT_CACHE, ChunkCache, generic, parallel, parse_text
 from dbmt.syntax.positions import LineIndex
+import dbmt.workspace as workspace
 from dbmt.workspace import Workspace
 from dbmt.workspace.config import Config
 
@@ -227,15 +228,15 @@ def check_diagnostics(ws: Workspace, root: str, when: str) -> list[Failure]:
 # -- one case ------------------------------------------------------------------------------------
 
 class _InProcess:
-    """Parse in this process (no forked worker), so every call is counted; the worker's results
-    are the serial ones (tests/syntax/test_parallel.py)."""
+    """Parse and check in this process (no forked worker), so every call is counted; a worker's
+    results are the serial ones (tests/syntax/test_parallel.py, tests/workspace/test_parallel_check.py)."""
 
     def __enter__(self):
-        self.saved = parallel.PARALLEL_MIN_CHARS, parallel.SPAWN_MIN_CHARS
-        parallel.PARALLEL_MIN_CHARS = parallel.SPAWN_MIN_CHARS = 1 << 62
+        self.saved = parallel.PARALLEL_MIN_CHARS, parallel.SPAWN_MIN_CHARS, workspace.CHECK_PARALLEL_MIN_CHARS
+        parallel.PARALLEL_MIN_CHARS = parallel.SPAWN_MIN_CHARS = workspace.CHECK_PARALLEL_MIN_CHARS = 1 << 62
 
     def __exit__(self, *exc):
-        parallel.PARALLEL_MIN_CHARS, parallel.SPAWN_MIN_CHARS = self.saved
+        parallel.PARALLEL_MIN_CHARS, parallel.SPAWN_MIN_CHARS, workspace.CHECK_PARALLEL_MIN_CHARS = self.saved
 
 
 def _cold() -> None:
