@@ -194,6 +194,10 @@ def run_check(paths: list[str], fmt: str = "text", use_cache: bool = True, *, wh
         wanted = [f for f in files if any(f == str(t) or (t.is_dir() and f.startswith(str(t) + os.sep)) for t in ts)]
         if whole_workspace:
             wanted = files
+        if not wanted:
+            # Nothing to report here: a folder named whose schema files all belong to nested
+            # workspaces (`--check examples` from a repository root loads only examples/shop).
+            continue
         diags, lines = _check_root(root, config, files, use_cache)
         wanted_set = set(wanted)
         report.files.extend(_rel(f, cwd) for f in wanted)

@@ -111,3 +111,20 @@ def test_unreadable_import_is_said_so(tmp_path):
         other.chmod(0o644)
     assert "defines no" not in r.stdout, r.stdout
     assert "main.dbmt:1:26: error DBMT111 '../other' names ../other.dbmt, which cannot be read (Permission denied)" in r.stdout
+
+
+def test_a_workspace_with_nothing_to_report_is_not_loaded(tmp_path):
+    """`--check examples` from a repository root: the repository's own workspace holds no file
+    under examples/ (examples/shop is a workspace of its own), so it is not loaded at all,
+    whatever else the repository holds (the cache a load writes shows which were)."""
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    shutil.copytree(SHOP, repo / "examples" / "shop")
+    write(repo, "generated/schema.dbmt", "Table t {\n  id int\n  id int\n}\n")
+    r = run(["--check", "examples"], repo)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.strip().splitlines()[-1] == "0 errors, 0 warnings in 0 files (5 files checked)"
+    assert (repo / "examples" / "shop" / ".dbmt-cache").is_dir()
+    assert not (repo / ".dbmt-cache").exists()
+    whole = run(["--check", "."], repo)
+    assert whole.returncode == 1 and (repo / ".dbmt-cache").is_dir()
