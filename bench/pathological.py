@@ -125,6 +125,9 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     exe = [args.exe] if args.exe else [str(Path(sys.executable).with_name("dbmt-lsp"))]
     sizes = [parse_size(s) for s in args.sizes.split(",")]
+    from run import compile_bytecode  # bench/run.py, beside this script
+
+    compile_bytecode()
     load = os.getloadavg()[0]
     print(f"load average at start: {load:.2f}")
     print("| shape | size | seconds | s/MB | ratio to normal |")
