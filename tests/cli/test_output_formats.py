@@ -310,3 +310,38 @@ def test_json_and_text_writers_equal_the_plain_renderings_when_related_places_ar
             for r in f.related:
                 expected += "  " + paint(f"{r.place.path}:{r.place.line}:{r.place.column}: {r.message}", "2") + "\n"
         assert out.getvalue() == expected
+
+
+def test_positions_from_line_starts_equal_the_line_index_and_json_strings_equal_json_dumps():
+    # add_diagnostics converts offsets from the file's line starts itself when the CLI gives
+    # them; the places must be LineIndex's, at every offset (line breaks of every kind, a
+    # character outside the BMP, before the start and past the end). The json writer formats
+    # strings with json's own encoder: quotes, backslashes, control and non-ASCII characters.
+    import io
+    from dbmt.diagnostics import Diagnostic
+    from dbmt.report import add_diagnostics
+    from dbmt.syntax.positions import LineIndex
+
+    text = "Table \"a\\b\" {\r\n  id int\r  x 😀 y\n\n  z\t\"q\"\n}"
+    li = LineIndex(text)
+    path = str(Path("/w/a.dbmt"))
+    message = 'bad "x" \\ \t\u0001 é 😀 \u2028'
+    diags = [Diagnostic("DBMT001", "error", message, path, s, e)
+             for s in range(-2, len(text) + 3) for e in (s, s + 1, s + 4)]
+
+    def pos(p, offset):
+        line, col = li.line_col(offset)
+        return line + 1, col + 1
+
+    reports = []
+    for starts in (None, lambda p: (li.starts, len(li.text))):
+        report = Report()
+        add_diagnostics(report, diags, pos, Path("/w"), Path("/w"), starts)
+        reports.append(report)
+    assert reports[0].findings == reports[1].findings
+    assert [(f.place.line, f.place.column) for f in reports[1].findings] == [pos(path, d.start) for d in diags]
+    out = io.StringIO()
+    write(reports[1], "json", out, io.StringIO())
+    doc = json.loads(out.getvalue())
+    assert out.getvalue() == json.dumps(doc, ensure_ascii=False) + "\n"
+    assert {d["message"] for d in doc["diagnostics"]} == {message}
