@@ -8,6 +8,7 @@ Exit codes of --check: 0 no error-level finding, 1 at least one, 2 usage, I/O or
 from __future__ import annotations
 
 import argparse
+import gc
 import hashlib
 import json
 import os
@@ -146,6 +147,22 @@ def _host_port(value: str) -> bool:
 def run_check(paths: list[str], fmt: str = "text", use_cache: bool = True, *, whole_workspace: bool = False,
               threshold: str = "error", config_file: str | None = None, quiet: bool = False,
               statistics: bool = False) -> int:
+    # A check allocates and keeps: the workspace (Workspace.open pauses the cyclic GC while it
+    # loads), then a finding and a place per diagnostic, which make no cycles. With the GC on,
+    # the report's allocations started full collections over everything alive (8 of them for
+    # 314,000 findings: 1.8 s of 15). Nothing a check makes needs the cyclic GC to be freed.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _run_check(paths, fmt, use_cache, whole_workspace=whole_workspace, threshold=threshold,
+                          config_file=config_file, quiet=quiet, statistics=statistics)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _run_check(paths: list[str], fmt: str, use_cache: bool, *, whole_workspace: bool, threshold: str,
+               config_file: str | None, quiet: bool, statistics: bool) -> int:
     cwd = Path.cwd()
     explicit_config = _explicit_config(config_file) if config_file else None
     # Every file named, or found under a folder named, is checked as part of its workspace
@@ -201,7 +218,7 @@ def run_check(paths: list[str], fmt: str = "text", use_cache: bool = True, *, wh
         diags, lines = _check_root(root, config, files, use_cache)
         wanted_set = set(wanted)
         report.files.extend(_rel(f, cwd) for f in wanted)
-        add_diagnostics(report, [d for d in diags if d.path in wanted_set], lines.pos, cwd, root)
+        add_diagnostics(report, [d for d in diags if d.path in wanted_set], lines.pos, cwd, root, lines.starts)
     report.files = sorted(set(report.files))
     color = fmt == "text" and want_color(sys.stdout)
     write(report, fmt, sys.stdout, sys.stderr, color=color, quiet=quiet, statistics=statistics)
@@ -234,6 +251,16 @@ class _Lines:
 
     def add(self, path: str, line_index) -> None:
         self.texts[path] = line_index
+
+    def starts(self, path: str) -> tuple[list[int], int] | None:
+        """The line starts and length of a file whose text the check loaded (None for a file
+        known only from the result cache: pos reads it)."""
+        li = self.texts.get(path)
+        if li is None:
+            return None
+        if not hasattr(li, "line_col"):
+            li = self.texts[path] = li.lines
+        return li.starts, len(li.text)
 
     def pos(self, path: str, offset: int) -> tuple[int, int]:
         li = self.texts.get(path)
