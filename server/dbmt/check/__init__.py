@@ -14,12 +14,17 @@ RULE_MODULES = ("names", "marks", "relations", "traits", "extensions", "events",
 _loaded = False
 
 
+_Ctx = None  # check.context.Ctx, imported with the rules
+
+
 def load_rules() -> None:
-    global _loaded
+    global _loaded, _Ctx
     if _loaded:
         return
     for m in RULE_MODULES:
         importlib.import_module(f"{__name__}.{m}")
+    from .context import Ctx
+    _Ctx = Ctx
     _loaded = True
 
 
@@ -27,9 +32,7 @@ def run_rules(index, fm, config, cache: dict, decode_problem=None, store=None, c
     """Every rule on one unit of a file: a chunk (one top-level element), or the whole file
     when `chunk` is None. Returns its diagnostics and the names they depend on."""
     load_rules()
-    from .context import Ctx
-
-    ctx = Ctx(index, fm, config, cache, store, chunk)
+    ctx = _Ctx(index, fm, config, cache, store, chunk)
     if decode_problem is not None:
         off, reason = decode_problem
         ctx.report("DBMT001", reason, off, off + 1)
