@@ -131,20 +131,23 @@ def duplicates(ctx: Ctx) -> None:
             continue  # generated events tables: name clashes are DBMT501 (events rules)
         mine.setdefault((d.kind, d.key), []).append(d)
     for (kind, key), defs in mine.items():
-        seen, seen_ids, paths, by_path = ctx.memo(("duplicates", ctx.path, kind, key),
-                                                  lambda: _same_name(ctx, kind, key))
+        seen, seen_ids, paths, by_path, listed_ids = ctx.memo(("duplicates", ctx.path, kind, key),
+                                                              lambda: _same_name(ctx, kind, key))
         word = DUP_WORDS[kind]
         for d in defs:
             others = _Others(d, seen, id(d) in seen_ids, [os_ for vis, os_ in by_path if id(d) in vis])
             if not others:
                 continue
-            here = Counter(paths)
-            here[d.path] -= 1
-            for os_ in others.extra:
-                here[os_[0].path] += len(os_)
-            where = ctx.places((p, 0) for p, k in here.items() if k > 0)
+            if others.extra:
+                where = _where(ctx, paths, d.path, others.extra)
+            else:
+                # The same for every definition of the name in d's file: worked out once.
+                where_key = ("duplicates.where", ctx.path, kind, key, d.path)
+                where = ctx.cache.get(where_key)
+                if where is None:
+                    where = ctx.cache[where_key] = _where(ctx, paths, d.path, ())
             message = f"{word} '{display(d.key)}' is also defined here"
-            if others.extra or any(o is d for o in islice(seen, RELATED_LIMIT + 1)):
+            if others.extra or id(d) in listed_ids:
                 related = capped(others.related(message))
             else:
                 # Not among the first places listed: the same places as every other such
@@ -192,7 +195,19 @@ def _same_name(ctx: Ctx, kind: str, key: str):
     seen = [o for o in seen if getattr(o.element, "generated_for", None) is None]
     seen_ids = {id(o) for o in seen}
     paths = Counter(o.path for o in seen)
-    return seen, seen_ids, paths, by_path
+    # The definitions among the places a diagnostic lists (its related places are its own).
+    listed_ids = {id(o) for o in islice(seen, RELATED_LIMIT + 1)}
+    return seen, seen_ids, paths, by_path, listed_ids
+
+
+def _where(ctx: Ctx, paths: Counter, own: str, extra) -> str:
+    """The files of the other definitions, for the message: those seen (`paths`, by file) but
+    one in `own`, and those elsewhere that see it."""
+    here = Counter(paths)
+    here[own] -= 1
+    for os_ in extra:
+        here[os_[0].path] += len(os_)
+    return ctx.places((p, 0) for p, k in here.items() if k > 0)
 
 
 class _Others:
