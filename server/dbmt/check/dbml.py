@@ -417,16 +417,20 @@ def duplicate_relationships(ctx: Ctx) -> None:
         # Per entry only the first places are listed (Ctx.report caps them), and the files named
         # in the message come from counts per file: 20,000 Refs on one column stay linear.
         per_file = {path: len(lst) for path, lst in offsets.items()}
-        head = entries[:RELATED_LIMIT + 1]
+        head = {id(o) for o in entries[:RELATED_LIMIT + 1]}
         for e in mine:
-            where = ctx.places((p, 0) for p, c in per_file.items() if c - (p == e[0]) > 0)
+            # The message's files: the same for every entry of one file, worked out once a run.
+            where_key = ("DBMT105.where", pk, e[0], len(entries))
+            where = ctx.cache.get(where_key)
+            if where is None:
+                where = ctx.cache[where_key] = ctx.places((p, 0) for p, c in per_file.items() if c - (p == e[0]) > 0)
 
             def listed(e=e):
                 others = [o for o in islice((o for o in entries if o is not e), RELATED_LIMIT + 1)]
                 return capped(Sized([(o[0], o[1], o[2], f"relationship {o[3]} is also defined here") for o in others],
                                     len(entries) - 1))
 
-            if any(o is e for o in head):
+            if id(e) in head:
                 related = listed()
             else:
                 # Not among the places listed: the same list as every other such relationship
