@@ -105,8 +105,8 @@ def add_diagnostics(report: Report, diags: list[Diagnostic], pos: Callable[[str,
     # report there.
     rel_cwd: dict[str, str] = {}
     rel_root: dict[str, str] = {}
-    # Places are frozen, so one place named by many diagnostics is converted once; and a list of
-    # related places many diagnostics share (the k definitions of one name, DBMT105) once: at
+    # Places are frozen, so a related place many diagnostics name is converted once; and a list
+    # of related places many diagnostics share (the k definitions of one name, DBMT105) once: at
     # 100,000 duplicates the report converted two million places, twice the check's own time.
     places: dict[tuple[str, int, int], Place] = {}
     related_of: dict[int, tuple[list, tuple[RelatedPlace, ...]]] = {}
