@@ -14,6 +14,8 @@ from dbmt.syntax.blocks import split_chunks
 from dbmt.workspace import Workspace
 from dbmt.workspace.config import Config
 
+from claims import split_at
+
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 
 
@@ -73,25 +75,6 @@ def worker_takes_all(monkeypatch):
     """This process claims no file: the worker parses them all (forked, it sees the real claim)."""
     real = parallel._claim
     monkeypatch.setattr(parallel, "_claim", lambda ends, front: real(ends, front) if front else None)
-
-
-def split_at(monkeypatch, mid: int):
-    """The worker claims files below `mid`, this process the others: both sides parse some,
-    whichever runs first (a split by timing would depend on how busy the machine is)."""
-    def claim(ends, front: bool):
-        with ends.get_lock():
-            lo, hi = ends[0], ends[1]
-            if front:
-                if lo >= min(hi, mid):
-                    return None
-                ends[0] = lo + 1
-                return lo
-            if hi - 1 < max(lo, mid):
-                return None
-            ends[1] = hi - 1
-            return hi - 1
-
-    monkeypatch.setattr(parallel, "_claim", claim)
 
 
 @pytest.mark.parametrize("method", ["fork", "spawn"])

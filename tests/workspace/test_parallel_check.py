@@ -16,6 +16,8 @@ from dbmt.syntax import parallel
 from dbmt.workspace import Workspace
 from dbmt.workspace.config import Config
 
+from claims import split_at
+
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 
 pytestmark = pytest.mark.skipif("fork" not in parallel.multiprocessing.get_all_start_methods(),
@@ -83,27 +85,14 @@ def open_ws(root: Path, monkeypatch, parallel_check: bool) -> Workspace:
 def split_claims(monkeypatch, share: float = 0.5):
     """The worker claims the first `share` of the units, this process the rest, whichever runs
     first (a split by timing would depend on how busy the machine is)."""
-    def claim(ends, front: bool):
-        with ends.get_lock():
-            lo, hi = ends[0], ends[1]
-            mid = claim.mid
-            if front:
-                if lo >= min(hi, mid):
-                    return None
-                ends[0] = lo + 1
-                return lo
-            if hi - 1 < max(lo, mid):
-                return None
-            ends[1] = hi - 1
-            return hi - 1
-
+    mid = [1]
     real_share = parallel.share
 
     def share_at(method, target, args, count, here, rebuild):
-        claim.mid = max(1, int(count * share))
+        mid[0] = max(1, int(count * share))
         return real_share(method, target, args, count, here, rebuild)
 
-    monkeypatch.setattr(parallel, "_claim", claim)
+    split_at(monkeypatch, lambda: mid[0])
     monkeypatch.setattr(parallel, "share", share_at)
 
 
