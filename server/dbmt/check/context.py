@@ -96,7 +96,13 @@ class Ctx:
         """Like memo, for a value that reads many names (a TableGroup's column contract reads
         every member): the reader depends on one key, `shared:<key>`, and each name the
         computation read forwards to it (FactStore.forward), so a change to any of them
-        re-checks every reader without each of k readers holding k names (k squared)."""
+        re-checks every reader without each of k readers holding k names (k squared).
+
+        The value is computed once per file that reads it: what it reads, it reads from that
+        file's point of view (`scope:<file>` is among its names), so readers in another file
+        get their own. Which unit of a file computes it then changes nothing, and neither does
+        the order units are checked in (a parallel check's two processes each compute it)."""
+        key = key + (self.path,)
         dep = "shared:" + repr(key)
         self.deps.add(dep)
         if key in self.cache:
