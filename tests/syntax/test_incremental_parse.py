@@ -8,6 +8,7 @@ from hypothesis import given, settings, strategies as st
 
 from dbmt.syntax import nodes as n
 from dbmt.syntax import parse_text
+from dbmt.syntax.blocks import marked_chunks
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -69,3 +70,17 @@ def test_an_unclosed_triple_quote_makes_the_chunks_after_it_suspect():
     pf = parse_text(text, previous=pf)
     assert whole(pf) == whole(parse_text(text))
     assert [(c.start, c.end) for c in pf.chunks] == [(0, len(text))]
+
+
+@pytest.mark.parametrize("value, dangling", [
+    ("'a'", False), ("''", False), ("'''a'''", False), ("'''\na\n'''", False), ("`a`", False),
+    ("/* a */ 1", False), ("'a", True), ("'''a", True), ("`a", True), ("/* a", True),
+    ("'' '", True), ("''' '''' ", True), ("''' ''' ", False),
+])
+def test_the_chunk_scanner_notes_each_opener_that_never_closes(value, dangling):
+    """Exactly the chunks holding a `'`, `'''`, backtick or `/*` that never closes are marked;
+    a closed string of every kind, an empty `''` and a comment are not."""
+    text = f"Enum e {{\n  a\n}}\nTable t {{\n  x int [default: {value}]\n}}\nEnum f {{\n  b\n}}\n"
+    marks = [d for _s, _e, d in marked_chunks(text)]
+    assert marks[0] is False
+    assert marks[1] is dangling, marked_chunks(text)
