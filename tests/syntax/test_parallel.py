@@ -218,3 +218,49 @@ def test_one_big_file_workspace_loads_as_serially(tmp_path, monkeypatch):
     monkeypatch.setattr(parallel, "start_method", lambda: "fork" if "fork" in parallel.multiprocessing.get_all_start_methods() else "spawn")
     serial = dump_workspace(open_ws(tmp_path, 10**12, monkeypatch))
     assert dump_workspace(open_ws(tmp_path, 0, monkeypatch)) == serial
+
+
+def repeated_text() -> str:
+    """Elements repeated as hostile and generated text repeats them, between distinct ones."""
+    parts = []
+    for i in range(120):
+        parts.append("Table t {\n  id int [pk]\n}\n")       # the same table again and again
+        parts.append("Ref: b.a_id > a.id\n")                  # a duplicated Ref line
+        parts.append("Table open {\n")                        # never closed: repaired each time
+        parts.append(f"Table u{i} {{\n  id int [note: 'x{i}']\n}}\n")  # distinct
+    return "".join(parts)
+
+
+def test_a_load_parses_each_repeated_chunk_text_once_with_the_same_result(monkeypatch):
+    text = repeated_text()
+    reference = dump_file(parse_text(text, cache=None))  # no memo: every chunk parsed
+    parsed = []
+    real = syntax.parse_chunk
+    monkeypatch.setattr(syntax, "parse_chunk", lambda chunk: parsed.append(chunk) or real(chunk))
+    monkeypatch.setattr(parallel, "start_method", lambda: None)
+    [pf] = parse_files([text])
+    assert dump_file(pf) == reference
+    chunks = [text[s:e] for s, e in split_chunks(text)]
+    assert len(chunks) == 480 and len(set(chunks)) == 123
+    assert sorted(parsed) == sorted(set(chunks)), "each distinct chunk text parsed once"
+    # The memo lasts for the load only: the next load parses again.
+    parsed.clear()
+    parse_files([text])
+    assert len(parsed) == 123
+
+
+def test_repeated_chunks_parsed_on_both_sides_equal_the_serial_parse(monkeypatch, counted_decodes):
+    if "fork" not in parallel.multiprocessing.get_all_start_methods():
+        pytest.skip("no fork start method here")
+    text = repeated_text()
+    reference = dump_file(parse_text(text, cache=None))
+    monkeypatch.setattr(parallel, "UNIT_CHARS", 1_000)
+    monkeypatch.setattr(parallel, "UNIT_MIN_CHARS", 1_000)
+    monkeypatch.setattr(parallel, "BATCH_CHARS", 2_000)
+    monkeypatch.setattr(parallel, "start_method", lambda: "fork")
+    n_units = len(parallel.plan_units([text], 1_000))
+    split_at(monkeypatch, n_units // 2)
+    [pf] = parse_files([text], parallel_min_chars=0)
+    assert dump_file(pf) == reference
+    # The worker sent each repeated text's parse once per batch: fewer decodes than chunks.
+    assert 0 < len(counted_decodes) < len(split_chunks(text)) // 2

@@ -175,7 +175,11 @@ def parse_files(texts: list[str], cache: ChunkCache | None = None,
     A load keeps no generic parse by default (cache None): the typed model is what stays, and
     the generic parses of every chunk were a third of a loaded workspace's memory (35 of 111 MB
     traced at 2,000 tables). An edit re-parses the chunks it touches (parse_text with its
-    `previous`), through the cache."""
+    `previous`), through the cache. Without a cache, the load still parses a chunk whose text
+    equals one of the last parallel.LOAD_MEMO chunks' once (hostile and generated text repeats
+    elements: 100,000 `Table t {` lines were 100,000 parses and repairs of one text)."""
+    if cache is None:
+        cache = ChunkCache(parallel.LOAD_MEMO)  # repeated chunks parsed once; kept for this load only
     method = parallel.start_method() if texts else None
     if method is not None:
         if parallel_min_chars is None:

@@ -47,6 +47,10 @@ BATCH_CHARS = 100_000  # ~300 KB marshalled
 UNIT_CHARS = 32_000
 UNIT_MIN_CHARS = 4_000
 PIPE_BYTES = 1 << 20
+# A load parses a chunk whose text equals one of the last LOAD_MEMO chunks' once (repeated
+# elements: duplicated `Ref` lines, pasted tables, generated or hostile text). A chunk's parse
+# depends only on its text, so this changes no result; it is dropped after the load.
+LOAD_MEMO = 64
 
 
 def usable_cpus() -> int:
@@ -133,12 +137,22 @@ def _work(conn, ends, work: tuple[list[str], list], batch_chars: int) -> None:
     texts, units = work
     try:
         batch, size = [], 0
+        recent: dict[str, tuple] = {}  # chunk text → its encoded parse, the last LOAD_MEMO ones
         while (i := _claim(ends, front=True)) is not None:
             f, spans = units[i]
             text = texts[f]
             if spans is None:
                 spans = marked_chunks(text)
-            batch.append((i, spans, [encode_chunk(parse_chunk(text[s:e])) for s, e, _d in spans]))
+            encoded = []
+            for s, e, _d in spans:
+                chunk = text[s:e]
+                enc = recent.get(chunk)
+                if enc is None:
+                    enc = recent[chunk] = encode_chunk(parse_chunk(chunk))
+                    if len(recent) > LOAD_MEMO:
+                        del recent[next(iter(recent))]
+                encoded.append(enc)
+            batch.append((i, spans, encoded))
             size += spans[-1][1] - spans[0][0] if spans else 0
             if size >= batch_chars:
                 conn.send_bytes(marshal.dumps(batch))
@@ -220,12 +234,17 @@ def parse_in_parallel(texts: list[str], parse_here, assemble, cache, method: str
         return out
 
     def rebuild(data: bytes, results: list) -> None:
+        # A chunk the worker had just parsed with the same text is the same object here
+        # (marshal writes an object it meets again as a reference): decoded once.
+        decoded: dict[int, ChunkParse] = {}
         for i, spans, chunks in marshal.loads(data):
             f, whole = units[i]
             text = texts[f]
             cps = []
             for (s, e, _d), enc in zip(spans, chunks):
-                cp = decode_chunk(enc)
+                cp = decoded.get(id(enc))
+                if cp is None:
+                    cp = decoded[id(enc)] = decode_chunk(enc)
                 if cache is not None:
                     cache.put(text[s:e], cp)
                 cps.append(cp)
