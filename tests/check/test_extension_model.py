@@ -27,6 +27,9 @@ def test_snake():
     assert snake("LedExt") == "led_ext"
     assert snake("Ext") == "ext"
     assert snake("HTTP2Ext") == "http2_ext"
+    # one word (the fast path) and what only looks like one
+    assert [snake(w) for w in ("V12", "shoe", "Shoe", "X", "v_1", "_Shoe", "ShoeS", "Ab-c", "É")] == [
+        "v12", "shoe", "shoe", "x", "v_1", "shoe", "shoe_s", "ab_c", ""]
 
 
 def test_brief_example_generated_columns():

@@ -44,10 +44,19 @@ _HUMP = re.compile(r"([a-z0-9])([A-Z])")
 _OTHER = re.compile(r"[^0-9A-Za-z]+")
 
 
+# One word, a capital at most at its start (`Shoe`, `V12`, `gloves`): the three substitutions
+# below leave it as it is but for the case.
+_ONE_WORD = re.compile(r"[A-Za-z][a-z0-9]*")
+
+
 @functools.lru_cache(maxsize=16384)
 def snake(name: str) -> str:
     """`SkeeingExt` → `skeeing_ext`, `LEDShoes` → `led_shoes`, `Ext2Go` → `ext2_go`. (Asked twice
-    per variant of every extension enum, by the columns and by their checks: remembered.)"""
+    per variant of every extension enum, by the columns and by their checks: remembered. An
+    enum of more variants than the memo holds misses it every time: one word is lowered
+    without the three substitutions.)"""
+    if _ONE_WORD.fullmatch(name):
+        return name.lower()
     s = _ACRONYM.sub(r"\1_\2", name)
     s = _HUMP.sub(r"\1_\2", s)
     s = _OTHER.sub("_", s)
