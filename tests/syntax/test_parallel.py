@@ -179,11 +179,50 @@ def test_plan_units_cuts_a_big_file_between_its_chunks_in_order():
     small = "Table a {\n  id int\n}\n"
     units = parallel.plan_units([small, big, "", small], 2_000)
     assert units[0] == (0, None) and units[-2:] == [(2, None), (3, None)]
-    runs = [spans for f, spans in units if f == 1]
-    assert len(runs) > 4 and all(spans is not None for spans in runs)
-    assert [span for spans in runs for span in spans] == syntax.marked_chunks(big)
-    # a chunkless big file is one empty run, so that it still yields a file
-    assert parallel.plan_units([" " * 10_000], 2_000) == [(0, [])]
+    stretches = [stretch for f, stretch in units if f == 1]
+    assert len(stretches) > 4 and all(stretch is not None for stretch in stretches)
+    assert stretches[0][0] == 0 and stretches[-1][1] == len(big)
+    assert all(a[1] == b[0] and a[0] < a[1] for a, b in zip(stretches, stretches[1:]))
+    # each side splits its own stretches; together they are the file's split, the stretches
+    # after a cut that was no boundary (the fixtures hold strings that never close) split again
+    spans = []
+    for a, b in stretches:
+        run, ok = syntax.run_chunks(big, a, b)
+        if not ok:
+            spans += syntax.run_chunks(big, a, len(big))[0]
+            break
+        spans += run
+    assert spans == syntax.marked_chunks(big)
+    # a big file with nowhere to cut is one stretch, so that it still yields a file
+    assert parallel.plan_units([" " * 10_000], 2_000) == [(0, (0, 10_000))]
+
+
+def test_a_cut_inside_a_comment_or_string_is_not_taken_as_a_boundary(monkeypatch, counted_decodes):
+    """Lines that look like the start of a table inside a block comment, a multi-line string or
+    a multi-line expression. The cuts avoid the first two; a cut inside the third is found to
+    be no boundary: the stretch before it runs on past it, and the rest of the file is split
+    again."""
+    unit = ("Table a {\n  id int\n}\n/*\nTable b {\n}\n*/\nTable c {\n  n int [note: '''\nTable d {\n''']\n}\n"
+            "Table e {\n  m int [default: `\nTable f {\nTable f {\nTable f {\nTable f {\n`]\n}\n")
+    text = unit * 200
+    reference = dump_file(parse_text(text, cache=None))
+    stretches = [s for _, s in parallel.plan_units([text], 300)]
+    inside = [i for i in range(len(text)) if text.startswith("\nTable b", i) or text.startswith("\nTable d", i)]
+    assert not {b for _, b in stretches} & {i + 1 for i in inside}, "no cut in the comment or the note"
+    verdicts = [syntax.run_chunks(text, a, b)[1] for a, b in stretches]
+    assert not all(verdicts) and any(verdicts), "some cuts fall inside the expression"
+    monkeypatch.setattr(parallel, "UNIT_CHARS", 300)
+    monkeypatch.setattr(parallel, "UNIT_MIN_CHARS", 300)
+    monkeypatch.setattr(parallel, "BATCH_CHARS", 1_000)
+    if "fork" not in parallel.multiprocessing.get_all_start_methods():
+        pytest.skip("no fork start method here")
+    monkeypatch.setattr(parallel, "start_method", lambda: "fork")
+    for mid in (0, len(stretches) // 2, len(stretches)):  # this process all, half, none
+        counted_decodes.clear()
+        split_at(monkeypatch, mid)
+        [pf] = parse_files([text], parallel_min_chars=0)
+        assert dump_file(pf) == reference, mid
+        assert bool(counted_decodes) == (mid > 0)
 
 
 @pytest.mark.parametrize("method", ["fork", "spawn"])

@@ -60,14 +60,28 @@ def without_block_comments(pattern: str) -> re.Pattern:
     return re.compile(reduced)
 
 
-def finditer(full: re.Pattern, reduced: re.Pattern, text: str, pos: int = 0, endpos: int | None = None):
+def comment_bounds(text: str) -> tuple[int, int]:
+    """(the last `*/`, the first `/*` that cannot close) of a text, -1 where there is none: what
+    `finditer` and `iter_chunks` look up, given to them when many scans start in one text."""
+    last_close = text.rfind("*/")
+    return last_close, text.find("/*", max(last_close - 1, 0))
+
+
+def finditer(full: re.Pattern, reduced: re.Pattern, text: str, pos: int = 0, endpos: int | None = None,
+             bounds: tuple[int, int] | None = None):
     """`full.finditer(text, pos, endpos)` in linear time however many `/*` never close:
     `reduced` is `without_block_comments(full.pattern)`, used from the first token that starts
     where no `*/` follows (a comment attempt there can only fail). `full` must match at every
     `/` of a `/*` (each scanner here has an alternative for it), so that no failed attempt
-    happens between two matches."""
+    happens between two matches. `bounds`: comment_bounds(text), for a scan to the end."""
     if endpos is None:
         endpos = len(text)
+    if bounds is not None and endpos == len(text):
+        last_close, failing = bounds
+        cut = (last_close if last_close >= pos else -1) - 1
+        if failing < 0 or (cut < pos and text.find("/*", pos) < 0):
+            return full.finditer(text, pos, endpos)
+        return _switching(full, reduced, text, pos, endpos, cut)
     cut = text.rfind("*/", pos, endpos) - 1  # a `/*` at p closes only if a `*/` starts at p + 2 or later
     if text.find("/*", max(cut, pos), endpos) < 0:
         return full.finditer(text, pos, endpos)  # no opener that fails: the plain scan
@@ -114,19 +128,46 @@ def marked_chunks(text: str) -> list[tuple[int, int, bool]]:
     return out
 
 
-def iter_chunks(text: str, pos: int = 0, dangling: list[int] | None = None):
+def run_chunks(text: str, a: int, b: int, bounds: tuple[int, int] | None = None) -> tuple[list[tuple[int, int, bool]], bool]:
+    """marked_chunks of the stretch [a, b) of `text`, `a` a boundary between chunks (0, or an
+    end `run_chunks` confirmed), and whether `b` is a boundary too (always, at the end of the
+    text). Both cores split their own stretches of one big file this way (parallel.plan_units),
+    instead of one splitting the whole file first."""
+    out = []
+    dangling: list[int] = []
+    chunks = iter_chunks(text, a, dangling, b if b < len(text) else None, bounds or comment_bounds(text))
+    while True:
+        try:
+            s, e = next(chunks)
+        except StopIteration as end:
+            return out, b >= len(text) or bool(end.value)
+        out.append((s, e, any(s <= d < e for d in dangling)))
+        dangling.clear()
+
+
+def iter_chunks(text: str, pos: int = 0, dangling: list[int] | None = None, stop: int | None = None,
+                bounds: tuple[int, int] | None = None):
     """The chunks of `text` from `pos`, which must lie between chunks (0, or just past the
     newline that ended one): a re-split after an edit starts at the last unaffected boundary
     and stops once it is back in step with the old chunks. Openers that never close are
-    appended to `dangling`."""
+    appended to `dangling`. With `stop`, the chunks that start before it; the generator then
+    returns whether `stop` is a boundary too: the scan was between chunks there, just past a
+    token of its own (so a split from `stop` goes on exactly as this one would). `bounds`:
+    comment_bounds(text), when many splits start in one text."""
     depth = 0          # open brackets of any kind
     stack: list[str] = []
     start = -1         # start of the current chunk, -1 between chunks
     n = len(text)
-    last_close = text.rfind("*/")
-    for m in finditer(CHUNK_SCAN_RE, CHUNK_SCAN_RE_NC, text, pos):
-        tok = m.group()
+    if stop is None:
+        stop = n + 1
+    if bounds is None:
+        bounds = comment_bounds(text)
+    last_close = bounds[0]
+    for m in finditer(CHUNK_SCAN_RE, CHUNK_SCAN_RE_NC, text, pos, None, bounds):
         s = m.start()
+        if s >= stop:
+            return start < 0 and pos == stop
+        tok = m.group()
         if len(tok) == 1 and tok in _DANGLING:
             if dangling is not None:
                 dangling.append(s)
@@ -182,6 +223,8 @@ def iter_chunks(text: str, pos: int = 0, dangling: list[int] | None = None):
                     start = -1
                     stack.clear()
         pos = m.end()
+    if stop <= n:
+        return start < 0 and pos == stop
     if start < 0:
         seg = text[pos:]
         stripped = seg.lstrip()

@@ -28,9 +28,10 @@ import gc
 import marshal
 import multiprocessing
 import os
+import re
 import threading
 
-from .blocks import marked_chunks
+from .blocks import TOPLEVEL_START_RE, comment_bounds, marked_chunks, run_chunks
 from .generic import Block, ChunkParse, Group, Line, Token, driver, parse_chunk
 
 # Below this many characters a worker costs more than it saves. Measured on generated
@@ -130,19 +131,25 @@ def _claim(ends, front: bool) -> int | None:
 
 def _work(conn, ends, work: tuple[list[str], list], batch_chars: int) -> None:
     """Claim units from the front, split and parse them; send batches of [(unit number,
-    chunk spans (start, end, dangling), encoded chunks)], then None. work is (texts, units),
-    a unit (file number, spans): a whole file (spans None: split here) or a run of one big
-    file's chunks (plan_units)."""
+    chunk spans (start, end, dangling), whether the run ended at a boundary, encoded
+    chunks)], then None. work is (texts, units), a unit (file number, stretch): a whole file
+    (stretch None) or a stretch (a, b) of one big file (plan_units)."""
     gc.disable()  # short-lived and allocation-heavy, like the load it helps
     texts, units = work
     try:
         batch, size = [], 0
         recent: dict[str, tuple] = {}  # chunk text → its encoded parse, the last LOAD_MEMO ones
+        bounds: dict[int, tuple[int, int]] = {}  # file number → blocks.comment_bounds
         while (i := _claim(ends, front=True)) is not None:
-            f, spans = units[i]
+            f, stretch = units[i]
             text = texts[f]
-            if spans is None:
-                spans = marked_chunks(text)
+            if stretch is None:
+                spans, ok = marked_chunks(text), True
+            else:
+                b = bounds.get(f)
+                if b is None:
+                    b = bounds[f] = comment_bounds(text)
+                spans, ok = run_chunks(text, *stretch, b)
             encoded = []
             for s, e, _d in spans:
                 chunk = text[s:e]
@@ -152,7 +159,7 @@ def _work(conn, ends, work: tuple[list[str], list], batch_chars: int) -> None:
                     if len(recent) > LOAD_MEMO:
                         del recent[next(iter(recent))]
                 encoded.append(enc)
-            batch.append((i, spans, encoded))
+            batch.append((i, spans, ok, encoded))
             size += spans[-1][1] - spans[0][0] if spans else 0
             if size >= batch_chars:
                 conn.send_bytes(marshal.dumps(batch))
@@ -166,29 +173,60 @@ def _work(conn, ends, work: tuple[list[str], list], batch_chars: int) -> None:
         conn.close()
 
 
-def plan_units(texts: list[str], unit_chars: int) -> list[tuple[int, list | None]]:
+def plan_units(texts: list[str], unit_chars: int) -> list[tuple[int, tuple[int, int] | None]]:
     """The units both processes claim: each file whole, except that a file of at least
-    4 × unit_chars is cut, between its chunks, into runs of about unit_chars (one big file
-    would otherwise be one unit, parsed by one core). (file number, None) is a whole file,
-    (file number, spans) a run of its chunks; a file's runs follow each other in file order."""
-    units: list[tuple[int, list | None]] = []
+    4 × unit_chars is cut into stretches of about unit_chars (one big file would otherwise be
+    one unit, parsed by one core). (file number, None) is a whole file, (file number, (a, b))
+    a stretch; a file's stretches follow each other in file order.
+
+    A stretch ends just past a newline that a line only a top-level element starts follows
+    (`Table x {`, `Ref:` …), found by a search, not by splitting the file first: that split
+    took a tenth of a one-file load, on one core before the other could start. Each side
+    splits its own stretches (blocks.run_chunks), which also says whether the cut was a
+    boundary between chunks (not one inside a string or a comment); `join` goes on from the
+    first that was not."""
+    units: list[tuple[int, tuple[int, int] | None]] = []
     for f, text in enumerate(texts):
-        if len(text) < 4 * unit_chars:
+        n = len(text)
+        if n < 4 * unit_chars:
             units.append((f, None))
             continue
-        first = len(units)
-        run: list = []
-        start = 0
-        for span in marked_chunks(text):
-            if not run:
-                start = span[0]
-            run.append(span)
-            if span[1] - start >= unit_chars:
-                units.append((f, run))
-                run = []
-        if run or len(units) == first:  # the rest, or the one (empty) run of a chunkless file
-            units.append((f, run))
+        a = 0
+        # Whether a block comment or a triple-quoted string is open at the cut, as far as their
+        # delimiters tell (a guess: one inside a string or a line comment counts too), so that
+        # a cut is not taken inside commented-out tables or a long note: there, the stretch
+        # before it would run on and the rest of the file be split again (see join). Each
+        # delimiter is read once.
+        scan = _LONG_RE.finditer(text)
+        ahead = next(scan, None)
+        comment = triple = False
+        at = unit_chars
+        while (m := _CUT_RE.search(text, at)) is not None:
+            cut = m.end()
+            while ahead is not None and ahead.start() < cut:
+                d = ahead.group()
+                if triple:
+                    triple = d != "'''"
+                elif comment:
+                    comment = d != "*/"
+                elif d == "/*":
+                    comment = True
+                elif d == "'''":
+                    triple = True
+                ahead = next(scan, None)
+            if comment or triple:
+                at = cut
+                continue
+            units.append((f, (a, cut)))
+            a = cut
+            at = a + unit_chars
+        units.append((f, (a, n)))
     return units
+
+
+# Where a big file is cut: just past a newline, before a line only a top-level element starts.
+_CUT_RE = re.compile(r"\n(?=" + TOPLEVEL_START_RE.pattern + ")")
+_LONG_RE = re.compile(r"/\*|\*/|'''")
 
 
 def _widen(conn) -> None:
@@ -204,9 +242,10 @@ def _widen(conn) -> None:
 def parse_in_parallel(texts: list[str], parse_here, assemble, cache, method: str,
                       parse_run=None, assemble_run=None, join=None) -> list:
     """parse_here(text) → result for the whole files this process parses itself; assemble(text,
-    spans, chunk parses) → result for the worker's. A big file is cut into runs of chunks
-    (plan_units) when parse_run(text, spans) and assemble_run(text, spans, chunk parses) give
-    a run's result and join(text, run results) the file's. Results in the order of `texts`."""
+    spans, chunk parses) → result for the worker's. A big file is cut into stretches
+    (plan_units) when parse_run(text, stretch) and assemble_run(text, spans, ended at a
+    boundary, chunk parses) give a stretch's result and join(text, [(stretch, result)]) the
+    file's. Results in the order of `texts`."""
     if method == "fork":
         driver()  # build the parse table once, before the worker inherits this process
     total = sum(map(len, texts))
@@ -218,17 +257,17 @@ def parse_in_parallel(texts: list[str], parse_here, assemble, cache, method: str
         units = [(f, None) for f in range(len(texts))]
 
     def here(u):
-        f, spans = units[u]
-        return parse_here(texts[f]) if spans is None else parse_run(texts[f], spans)
+        f, stretch = units[u]
+        return parse_here(texts[f]) if stretch is None else parse_run(texts[f], stretch)
 
     def files(results: list) -> list:
         out: list = [None] * len(texts)
         runs: dict[int, list] = {}
-        for (f, spans), r in zip(units, results):
-            if spans is None:
+        for (f, stretch), r in zip(units, results):
+            if stretch is None:
                 out[f] = r
             else:
-                runs.setdefault(f, []).append(r)
+                runs.setdefault(f, []).append((stretch, r))
         for f, rs in runs.items():
             out[f] = join(texts[f], rs)
         return out
@@ -237,7 +276,7 @@ def parse_in_parallel(texts: list[str], parse_here, assemble, cache, method: str
         # A chunk the worker had just parsed with the same text is the same object here
         # (marshal writes an object it meets again as a reference): decoded once.
         decoded: dict[int, ChunkParse] = {}
-        for i, spans, chunks in marshal.loads(data):
+        for i, spans, ok, chunks in marshal.loads(data):
             f, whole = units[i]
             text = texts[f]
             cps = []
@@ -248,7 +287,7 @@ def parse_in_parallel(texts: list[str], parse_here, assemble, cache, method: str
                 if cache is not None:
                     cache.put(text[s:e], cp)
                 cps.append(cp)
-            results[i] = assemble(text, spans, cps) if whole is None else assemble_run(text, spans, cps)
+            results[i] = assemble(text, spans, cps) if whole is None else assemble_run(text, spans, ok, cps)
 
     return files(share(method, _work, ((texts, units), batch_chars), len(units), here, rebuild))
 
