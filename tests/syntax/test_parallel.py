@@ -6,6 +6,8 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import dbmt.syntax as syntax
 from dbmt.syntax import nodes, parallel, parse_files, parse_text
@@ -303,3 +305,30 @@ def test_repeated_chunks_parsed_on_both_sides_equal_the_serial_parse(monkeypatch
     assert dump_file(pf) == reference
     # The worker sent each repeated text's parse once per batch: fewer decodes than chunks.
     assert 0 < len(counted_decodes) < len(split_chunks(text)) // 2
+
+
+PIECES = ["Table t {", "Table u", "{", "}", "Ref: a.b > c.d", "Enum e {", "TableGroup g {", "use * from './x'",
+          "  id int [pk]", "  n int [note: '''", "'''", "/*", "*/", "// c", "`", "'", '"q"', "(", ")", "[", "]",
+          "x", " ", "\r", "} Table v {", "Project p {", "%relation", "  `e`"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(PIECES), max_size=4).map("".join), max_size=40).map("\n".join),
+       st.lists(st.integers(min_value=0, max_value=400), max_size=6))
+def test_a_split_from_any_boundary_run_chunks_confirmed_goes_on_as_the_whole_split(text, cuts):
+    whole = syntax.marked_chunks(text)
+    for b in sorted({min(c, len(text)) for c in cuts}):
+        first, ok = syntax.run_chunks(text, 0, b)
+        if ok:
+            assert first + syntax.run_chunks(text, b, len(text))[0] == whole, b
+        else:
+            assert first == [c for c in whole if c[1] <= b][:len(first)]
+    # the stretches plan_units makes, joined as _join_runs joins them
+    spans = []
+    for a, b in [s or (0, len(text)) for _, s in parallel.plan_units([text], max(1, len(text) // 8))]:
+        run, ok = syntax.run_chunks(text, a, b)
+        if not ok:
+            spans += syntax.run_chunks(text, a, len(text))[0]
+            break
+        spans += run
+    assert spans == whole
