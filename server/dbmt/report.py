@@ -290,16 +290,21 @@ def _write_json(report: Report, out: TextIO) -> None:
     # repr: the head of a finding formatted directly, not a dict built and encoded for each.
     string = encode_basestring
     shared: dict[int, tuple[tuple, str]] = {}
+    # Paths, severities and codes repeat from finding to finding: each encoded once.
+    words: dict[str, str] = {}
     out.write(f'{{"version": 1, "files_checked": {len(report.files)}, "diagnostics": [')
     sep = ""
     for f in report.findings:
         p = f.place
         related = _once(shared, f.related, lambda rs: dumps([
             {"path": r.place.path, "line": r.place.line, "column": r.place.column, "message": r.message}
-            for r in rs], ensure_ascii=False))
-        out.write(f'{sep}{{"path": {string(p.path)}, "line": {p.line:d}, "column": {p.column:d}, '
-                  f'"end_line": {p.end_line:d}, "end_column": {p.end_column:d}, "severity": {string(f.severity)}, '
-                  f'"code": {string(f.code)}, "message": {string(f.message)}, "related": {related}}}')
+            for r in rs], ensure_ascii=False)) if f.related else "[]"
+        path = words.get(p.path) or words.setdefault(p.path, string(p.path))
+        severity = words.get(f.severity) or words.setdefault(f.severity, string(f.severity))
+        code = words.get(f.code) or words.setdefault(f.code, string(f.code))
+        out.write(f'{sep}{{"path": {path}, "line": {p.line:d}, "column": {p.column:d}, '
+                  f'"end_line": {p.end_line:d}, "end_column": {p.end_column:d}, "severity": {severity}, '
+                  f'"code": {code}, "message": {string(f.message)}, "related": {related}}}')
         sep = ", "
     out.write("]}\n")
 
