@@ -49,6 +49,7 @@ class Ctx:
         # Kept across check runs: workspace-wide facts, file by file (facts.py).
         self.store = store if store is not None else cache.setdefault(("facts-store",), FactStore())
         self.dbml = fm.is_dbml
+        self._tables: dict[int, tuple] = {}  # id(qualified name) → (it, deps, recording, table): see table()
 
     # -- reporting ----------------------------------------------------------------------
     def report(self, code: str, message: str, start: int, end: int, related=(), data: dict | None = None) -> None:
@@ -136,8 +137,16 @@ class Ctx:
         return self.index.visible(self.path, kind, key)
 
     def table(self, qn: n.QualifiedName) -> Definition | None:
+        # The rules ask for the same few names of their unit again and again (a Ref's two
+        # endpoints, six times each). The answer is the same while the same sets record what
+        # is read: the names it depends on are in them already.
+        got = self._tables.get(id(qn))
+        if got is not None and got[0] is qn and got[1] is self.deps and got[2] is self.index.recording:
+            return got[3]
         found = self.lookup("table", qkey(qn))
-        return found[0] if found else None
+        d = found[0] if found else None
+        self._tables[id(qn)] = (qn, self.deps, self.index.recording, d)
+        return d
 
     def enum(self, text_or_qn) -> Definition | None:
         key = qkey(text_or_qn) if isinstance(text_or_qn, n.QualifiedName) else _key_of_text(text_or_qn)
