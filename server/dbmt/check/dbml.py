@@ -416,8 +416,12 @@ def duplicate_relationships(ctx: Ctx) -> None:
             continue
         # Per entry only the first places are listed (Ctx.report caps them), and the files named
         # in the message come from counts per file: 20,000 Refs on one column stay linear.
-        per_file = {path: len(lst) for path, lst in offsets.items()}
-        head = {id(o) for o in entries[:RELATED_LIMIT + 1]}
+        counts_key = ("DBMT105.counts", pk, len(entries))
+        got = ctx.cache.get(counts_key)
+        if got is None:
+            got = ctx.cache[counts_key] = ({path: len(lst) for path, lst in offsets.items()},
+                                           {id(o) for o in entries[:RELATED_LIMIT + 1]})
+        per_file, head = got
         for e in mine:
             # The message's files: the same for every entry of one file, worked out once a run.
             where_key = ("DBMT105.where", pk, e[0], len(entries))
