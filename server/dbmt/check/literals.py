@@ -21,6 +21,7 @@ second), ms 0–999 (10 bits).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -299,6 +300,9 @@ _PARAMS_RE = re.compile(r"\([^()]*\)")
 _SPACES_RE = re.compile(r"\s+")
 
 
+# Pure functions of a type's text, asked for every column of every table: the few distinct type
+# texts of a workspace are worked out once (`int`, `varchar(255)` … thousands of times over).
+@functools.lru_cache(maxsize=4096)
 def _last_name_part(name: str) -> str:
     """Last dot-separated part of a possibly schema-qualified, possibly quoted name."""
     parts = re.findall(r'"(?:[^"]|"")*"|[^."]+', name)
@@ -308,6 +312,7 @@ def _last_name_part(name: str) -> str:
     return last.strip()
 
 
+@functools.lru_cache(maxsize=4096)
 def _normalise_type(type_name: str) -> tuple[str, bool, bool]:
     """(base name lower-cased, is_array, is_unsigned) for a written type name."""
     t = type_name.strip()
