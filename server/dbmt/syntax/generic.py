@@ -227,6 +227,31 @@ class _Rule:
         state reached on this rule's nonterminal from state s; states[i] is the state in which
         values[i] was pushed."""
         size, keep, fn = self.size, self.keep, self.fn
+        # The list rules (`items: items item | item`, `lines: lines _NL line`) are most of the
+        # reductions (3 in 5 on the benchmark schema): what _Build's method does to the
+        # children, done on the stack itself, without the slice and the call.
+        method = getattr(fn, "__func__", None)
+        if method is _Build.items and keep is None and size == 2:
+            def reduce(values, states, state):
+                v = values.pop()
+                values[-1].append(v)
+                del states[-1]
+                return goto[states[-1]]
+            return reduce
+        if method is _Build.items and keep is None and size == 1:
+            def reduce(values, states, state):
+                values[-1] = [values[-1]]
+                return goto[states[-1]]
+            return reduce
+        if method is _Build.lines and keep == (0, 2) and size == 3:
+            def reduce(values, states, state):
+                line = values[-1]
+                del values[-2:]
+                del states[-2:]
+                if line is not None:
+                    values[-1].append(line)
+                return goto[states[-1]]
+            return reduce
         if size == 0:
             def reduce(values, states, state):
                 states.append(state)
