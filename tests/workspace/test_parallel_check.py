@@ -191,3 +191,25 @@ def test_small_loads_are_checked_in_process(tmp_path, monkeypatch):
     (tmp_path / "a.dbmt").write_text("Table a {\n  id int\n}\n", encoding="utf-8")
     ws = Workspace.open(tmp_path, config=Config(root=tmp_path))
     assert ws.all_diagnostics() == {str(tmp_path / "a.dbmt"): []}
+
+
+def test_a_files_diagnostics_are_in_order_after_loads_and_edits(tmp_path):
+    """FileState.diagnostics joins its units' lists without sorting when they are in order: the
+    joined list equals the sorted one, on every fixture and after edits that move and re-check
+    units."""
+    from dbmt.diagnostics import Diagnostic
+
+    fixtures = Path(__file__).parent.parent / "fixtures"
+    roots = sorted({p.parent for p in fixtures.rglob("*.dbm[lt]")})
+    for root in roots:
+        ws = Workspace.open(root, config=Config(root=root))
+        for st in ws.files.values():
+            assert st.diagnostics == sorted(st.diagnostics, key=Diagnostic.sort_key), st.path
+    path = tmp_path / "a.dbmt"
+    text = "Table a {\n  id int [pk]\n}\nTable a {\n  id int\n}\nRef: a.id > b.x\nTable b {\n  x int\n"
+    path.write_text(text, encoding="utf-8")
+    ws = Workspace.open(tmp_path, config=Config(root=tmp_path))
+    for edit in ("Table z {\n}\n" + text, text.replace("Table a {\n  id int\n}\n", ""), text + "}\n", "\ufeff" + text):
+        ws.update_file(str(path), edit)
+        st = ws.files[str(path)]
+        assert st.diagnostics and st.diagnostics == sorted(st.diagnostics, key=Diagnostic.sort_key)

@@ -79,10 +79,23 @@ class FileState:
 
     @property
     def diagnostics(self) -> list[Diagnostic]:
-        """Every unit's diagnostics, in order."""
+        """Every unit's diagnostics, in order (Diagnostic.sort_key). Each unit's list is in order
+        (run_rules sorts it; a move shifts it whole) and the units follow their chunks, so the
+        lists joined are in order unless one starts before the last ends (the file's own unit,
+        a decoding problem, comes first): then they are sorted."""
         if self._diagnostics is None:
-            self._diagnostics = sorted((d for u in self.units.values() for d in u.diagnostics),
-                                       key=Diagnostic.sort_key)
+            key = Diagnostic.sort_key
+            out: list[Diagnostic] = []
+            in_order = True
+            for u in self.units.values():
+                ds = u.diagnostics
+                if ds:
+                    if in_order and out and key(ds[0]) < key(out[-1]):
+                        in_order = False
+                    out.extend(ds)
+            if not in_order:
+                out.sort(key=key)
+            self._diagnostics = out
         return self._diagnostics
 
 
