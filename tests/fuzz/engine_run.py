@@ -27,6 +27,7 @@ from dbmt.check import sqlexpr, values
 from dbmt.export import diagram as diagram_model
 from dbmt.syntax import nodes as n
 from dbmt.syntax import DEFAULT_CACHE, ChunkCache, generic, parallel, parse_text
+from dbmt.syntax.blocks import marked_chunks, run_chunks
 from dbmt.syntax.positions import LineIndex
 import dbmt.workspace as workspace
 from dbmt.workspace import Workspace
@@ -334,6 +335,26 @@ def run_case(case: Case, budget: WorkBudget = DEFAULT_BUDGET, count_work: bool =
                 failures.append(_escaped(DEPTH, "re-parse", exc))
             except Exception as exc:
                 failures.append(_escaped(EXCEPTION, "re-parse", exc))
+
+            # One big file's split on two cores (parallel.plan_units, blocks.run_chunks): its
+            # stretches, joined as syntax._join_runs joins them, give the file's own split.
+            try:
+                joined: list = []
+                for _f, stretch in parallel.plan_units([new_text], max(1, len(new_text) // 16)):
+                    a, b = stretch or (0, len(new_text))
+                    run, ok = run_chunks(new_text, a, b)
+                    if not ok:
+                        joined += run_chunks(new_text, a, len(new_text))[0]
+                        break
+                    joined += run
+                whole = marked_chunks(new_text)
+                if joined != whole:
+                    failures.append(Failure(INCREMENTAL, "stretches split apart vs the whole split: "
+                                            + first_difference(joined, whole)))
+            except RecursionError as exc:
+                failures.append(_escaped(DEPTH, "split in stretches", exc))
+            except Exception as exc:
+                failures.append(_escaped(EXCEPTION, "split in stretches", exc))
 
             # The diagram model as the language server keeps it across edits (BuildCache).
             try:
