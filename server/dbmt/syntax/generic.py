@@ -77,7 +77,14 @@ class _Build:
 
     One method per rule, as a lark Transformer has: `LalrDriver` calls them on each reduction,
     and lark's own parser runs them too when given this object (the equivalence test does).
+
+    `bad` is the list of ERRCHAR tokens the parse has shifted so far (LalrDriver sets it): a
+    line or group is reduced after its tokens are shifted, so while it is empty no child is an
+    ERRCHAR and the children are taken as they are. Under lark's parser it stays truthy: every
+    list is filtered.
     """
+
+    bad: list | tuple = (True,)
 
     def start(self, children):
         return children[0] if children else []
@@ -109,8 +116,9 @@ class _Build:
                 items = child
             else:
                 after = child
-        items = _clean(items)
-        after = _clean(after)
+        if self.bad:
+            items = _clean(items)
+            after = _clean(after)
         if not items and block is None and not after:
             return None
         first = items[0] if items else block
@@ -119,11 +127,11 @@ class _Build:
 
     def paren(self, children):
         inner = children[1] if len(children) == 3 else []
-        return Group("(", children[0].start, children[-1].end, _clean(inner))
+        return Group("(", children[0].start, children[-1].end, _clean(inner) if self.bad else inner)
 
     def bracket(self, children):
         inner = children[1] if len(children) == 3 else []
-        return Group("[", children[0].start, children[-1].end, _clean(inner))
+        return Group("[", children[0].start, children[-1].end, _clean(inner) if self.bad else inner)
 
     def block(self, children):
         lines = children[1] if len(children) == 3 else []
@@ -296,6 +304,7 @@ class LalrDriver:
     def __init__(self, tables: dict, transformer):
         rules = tables["rules"]
         compiled = [_Rule(r, transformer) for r in rules]
+        self.transformer = transformer
 
         # Terminal ids: those whose tokens reach callbacks first, then ERRCHAR (also reported),
         # then those every rule drops (shifted as None), then $END; ignored terminals are -1.
@@ -460,6 +469,7 @@ class LalrDriver:
         else:
             state, states, values, bad, last = resume
             pos = last[1]
+        self.transformer.bad = bad  # see _Build: while no ERRCHAR is shifted, nothing is filtered
         m = None
         shifted = None  # the last token that reached the parser (an ignored one may follow it)
         for m in finditer(self.regex, self.regex_nc, text, pos):
