@@ -313,7 +313,8 @@ PIECES = ["Table t {", "Table u", "{", "}", "Ref: a.b > c.d", "Enum e {", "Table
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.lists(st.sampled_from(PIECES), max_size=4).map("".join), max_size=40).map("\n".join),
+@given(st.tuples(st.lists(st.lists(st.sampled_from(PIECES), max_size=4).map("".join), max_size=40),
+                 st.sampled_from(["\n", "\r", "\r\n"])).map(lambda t: t[1].join(t[0])),
        st.lists(st.integers(min_value=0, max_value=400), max_size=6))
 def test_a_split_from_any_boundary_run_chunks_confirmed_goes_on_as_the_whole_split(text, cuts):
     whole = syntax.marked_chunks(text)
@@ -332,3 +333,22 @@ def test_a_split_from_any_boundary_run_chunks_confirmed_goes_on_as_the_whole_spl
             break
         spans += run
     assert spans == whole
+
+
+def test_a_file_of_lone_cr_line_ends_is_cut_too(monkeypatch, counted_decodes):
+    """Old Mac line ends: chunks end after a `}`, not at a newline. The cuts fall at the lone CRs
+    and are boundaries, so such a file is parsed on both sides as well."""
+    text = "".join(f"Table t{i} {{\r  id int [pk]\r  n varchar(9) [note: 'x{i}']\r}}\r" for i in range(300))
+    stretches = [s for _, s in parallel.plan_units([text], 1_000)]
+    assert len(stretches) > 4
+    assert all(syntax.run_chunks(text, a, b)[1] for a, b in stretches)
+    if "fork" not in parallel.multiprocessing.get_all_start_methods():
+        pytest.skip("no fork start method here")
+    reference = dump_file(parse_text(text, cache=None))
+    monkeypatch.setattr(parallel, "UNIT_CHARS", 1_000)
+    monkeypatch.setattr(parallel, "UNIT_MIN_CHARS", 1_000)
+    monkeypatch.setattr(parallel, "BATCH_CHARS", 2_000)
+    monkeypatch.setattr(parallel, "start_method", lambda: "fork")
+    split_at(monkeypatch, len(stretches) // 2)
+    [pf] = parse_files([text], parallel_min_chars=0)
+    assert counted_decodes and dump_file(pf) == reference

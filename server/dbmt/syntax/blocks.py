@@ -151,8 +151,8 @@ def iter_chunks(text: str, pos: int = 0, dangling: list[int] | None = None, stop
     newline that ended one): a re-split after an edit starts at the last unaffected boundary
     and stops once it is back in step with the old chunks. Openers that never close are
     appended to `dangling`. With `stop`, the chunks that start before it; the generator then
-    returns whether `stop` is a boundary too: the scan was between chunks there, just past a
-    token of its own (so a split from `stop` goes on exactly as this one would). `bounds`:
+    returns whether `stop` is a boundary too (`_boundary`: a split from `stop` goes on exactly
+    as this one would). `bounds`:
     comment_bounds(text), when many splits start in one text."""
     depth = 0          # open brackets of any kind
     stack: list[str] = []
@@ -166,7 +166,7 @@ def iter_chunks(text: str, pos: int = 0, dangling: list[int] | None = None, stop
     for m in finditer(CHUNK_SCAN_RE, CHUNK_SCAN_RE_NC, text, pos, None, bounds):
         s = m.start()
         if s >= stop:
-            return start < 0 and pos == stop
+            return _boundary(text, start, pos, stop)
         tok = m.group()
         if len(tok) == 1 and tok in _DANGLING:
             if dangling is not None:
@@ -224,7 +224,7 @@ def iter_chunks(text: str, pos: int = 0, dangling: list[int] | None = None, stop
                     stack.clear()
         pos = m.end()
     if stop <= n:
-        return start < 0 and pos == stop
+        return _boundary(text, start, pos, stop)
     if start < 0:
         seg = text[pos:]
         stripped = seg.lstrip()
@@ -234,6 +234,15 @@ def iter_chunks(text: str, pos: int = 0, dangling: list[int] | None = None, stop
         end = len(text.rstrip())
         if end > start:
             yield (start, end)
+
+
+def _boundary(text: str, start: int, pos: int, stop: int) -> bool:
+    """Whether a split that reached `stop` with these values of iter_chunks' state goes on from
+    there as a fresh split from `stop` would: between chunks, and only blanks (spaces, tabs, a
+    CR: none of them a token) between the end of the last token and `stop`. A split from `stop`
+    then meets the same tokens and starts the next chunk at the same place. (A file whose lines
+    end in lone CRs ends its chunks after a `}`, not at a newline.)"""
+    return start < 0 and pos <= stop and not text[pos:stop].strip(" \t\r")
 
 
 def _next_nonblank(text: str, i: int, last_close: int) -> int:

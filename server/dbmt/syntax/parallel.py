@@ -179,12 +179,12 @@ def plan_units(texts: list[str], unit_chars: int) -> list[tuple[int, tuple[int, 
     one unit, parsed by one core). (file number, None) is a whole file, (file number, (a, b))
     a stretch; a file's stretches follow each other in file order.
 
-    A stretch ends just past a newline that a line only a top-level element starts follows
-    (`Table x {`, `Ref:` …), found by a search, not by splitting the file first: that split
-    took a tenth of a one-file load, on one core before the other could start. Each side
-    splits its own stretches (blocks.run_chunks), which also says whether the cut was a
-    boundary between chunks (not one inside a string or a comment); `join` goes on from the
-    first that was not."""
+    A stretch ends just past a line break (a newline, or a lone CR) before a line only a
+    top-level element starts (`Table x {`, `Ref:` …), found by a search, not by splitting the
+    file first: that split took a tenth of a one-file load, on one core before the other could
+    start. Each side splits its own stretches (blocks.run_chunks), which also says whether the
+    cut was a boundary between chunks (not one inside a string or a comment); `join` goes on
+    from the first that was not."""
     units: list[tuple[int, tuple[int, int] | None]] = []
     for f, text in enumerate(texts):
         n = len(text)
@@ -225,7 +225,7 @@ def plan_units(texts: list[str], unit_chars: int) -> list[tuple[int, tuple[int, 
 
 
 # Where a big file is cut: just past a newline, before a line only a top-level element starts.
-_CUT_RE = re.compile(r"\n(?=" + TOPLEVEL_START_RE.pattern + ")")
+_CUT_RE = re.compile(r"[\n\r](?=" + TOPLEVEL_START_RE.pattern + ")")  # a lone CR ends lines too
 _LONG_RE = re.compile(r"/\*|\*/|'''")
 
 
