@@ -12,7 +12,7 @@ import re
 from collections import OrderedDict
 
 from . import nodes, parallel
-from .blocks import comment_bounds, iter_chunks, marked_chunks, run_chunks
+from .blocks import iter_chunks, marked_chunks, run_chunks
 from .generic import ChunkParse, parse_chunk
 from .interpret import FileSyntax, Interpreter
 from .positions import LineIndex
@@ -185,12 +185,11 @@ def parse_files(texts: list[str], cache: ChunkCache | None = None,
         if parallel_min_chars is None:
             parallel_min_chars = parallel.PARALLEL_MIN_CHARS if method == "fork" else parallel.SPAWN_MIN_CHARS
         if sum(len(t) for t in texts) >= parallel_min_chars:
-            bounds: dict[int, tuple[int, int]] = {}  # id(text) → blocks.comment_bounds(text)
             return parallel.parse_in_parallel(
                 texts, lambda t: parse_text(t, cache), _interpret, cache, method,
-                parse_run=lambda t, stretch: _parse_run(t, stretch, cache, bounds),
+                parse_run=lambda t, stretch: _parse_run(t, stretch, cache),
                 assemble_run=lambda t, spans, ok, cps: (_interpret_run(t, spans, cps), ok),
-                join=lambda t, runs: _join_runs(t, runs, cache, bounds))
+                join=lambda t, runs: _join_runs(t, runs, cache))
     return [parse_text(t, cache) for t in texts]
 
 
@@ -204,22 +203,14 @@ def _interpret(text: str, spans: list[tuple[int, int, bool]], cps: list[ChunkPar
     return ParsedFile(text, _interpret_run(text, spans, cps))
 
 
-def _bounds(text: str, bounds: dict[int, tuple[int, int]]) -> tuple[int, int]:
-    b = bounds.get(id(text))
-    if b is None:
-        b = bounds[id(text)] = comment_bounds(text)
-    return b
-
-
-def _parse_run(text: str, stretch: tuple[int, int], cache: ChunkCache,
-               bounds: dict[int, tuple[int, int]]) -> tuple[list[ChunkSyntax], bool]:
+def _parse_run(text: str, stretch: tuple[int, int], cache: ChunkCache) -> tuple[list[ChunkSyntax], bool]:
     """A stretch of one big file (parallel.plan_units) split and parsed, and whether it ended at
     a boundary between chunks."""
-    spans, ok = run_chunks(text, *stretch, _bounds(text, bounds))
+    spans, ok = run_chunks(text, *stretch)
     return [_parse_chunk_at(text, s, e, cache, d) for s, e, d in spans], ok
 
 
-def _join_runs(text: str, runs: list, cache: ChunkCache, bounds: dict[int, tuple[int, int]]) -> ParsedFile:
+def _join_runs(text: str, runs: list, cache: ChunkCache) -> ParsedFile:
     """One big file from its stretches, parsed on both sides: [((a, b), (chunks, ended at a
     boundary))] in file order. A stretch that did not end at a boundary (its cut fell inside a
     string or a comment) ran on past it: the chunks after its start are split and parsed again
@@ -227,8 +218,7 @@ def _join_runs(text: str, runs: list, cache: ChunkCache, bounds: dict[int, tuple
     chunks: list[ChunkSyntax] = []
     for (a, _b), (run, ok) in runs:
         if not ok:
-            chunks.extend(_parse_chunk_at(text, s, e, cache, d)
-                          for s, e, d in run_chunks(text, a, len(text), _bounds(text, bounds))[0])
+            chunks.extend(_parse_chunk_at(text, s, e, cache, d) for s, e, d in run_chunks(text, a, len(text))[0])
             break
         chunks.extend(run)
     return ParsedFile(text, chunks)

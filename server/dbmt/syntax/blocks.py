@@ -62,9 +62,20 @@ def without_block_comments(pattern: str) -> re.Pattern:
 
 def comment_bounds(text: str) -> tuple[int, int]:
     """(the last `*/`, the first `/*` that cannot close) of a text, -1 where there is none: what
-    `finditer` and `iter_chunks` look up, given to them when many scans start in one text."""
+    `finditer` and `iter_chunks` look up. Remembered for the last text asked about (by
+    identity): the stretches of one big file are split one after another (run_chunks), and each
+    search is a scan of the whole text."""
+    global _LAST_BOUNDS
+    last = _LAST_BOUNDS
+    if last[0] is text:
+        return last[1]
     last_close = text.rfind("*/")
-    return last_close, text.find("/*", max(last_close - 1, 0))
+    bounds = (last_close, text.find("/*", max(last_close - 1, 0)))
+    _LAST_BOUNDS = (text, bounds)
+    return bounds
+
+
+_LAST_BOUNDS: tuple = (None, (-1, -1))
 
 
 def finditer(full: re.Pattern, reduced: re.Pattern, text: str, pos: int = 0, endpos: int | None = None,
@@ -128,14 +139,14 @@ def marked_chunks(text: str) -> list[tuple[int, int, bool]]:
     return out
 
 
-def run_chunks(text: str, a: int, b: int, bounds: tuple[int, int] | None = None) -> tuple[list[tuple[int, int, bool]], bool]:
+def run_chunks(text: str, a: int, b: int) -> tuple[list[tuple[int, int, bool]], bool]:
     """marked_chunks of the stretch [a, b) of `text`, `a` a boundary between chunks (0, or an
     end `run_chunks` confirmed), and whether `b` is a boundary too (always, at the end of the
     text). Both cores split their own stretches of one big file this way (parallel.plan_units),
     instead of one splitting the whole file first."""
     out = []
     dangling: list[int] = []
-    chunks = iter_chunks(text, a, dangling, b if b < len(text) else None, bounds or comment_bounds(text))
+    chunks = iter_chunks(text, a, dangling, b if b < len(text) else None)
     while True:
         try:
             s, e = next(chunks)
@@ -145,23 +156,20 @@ def run_chunks(text: str, a: int, b: int, bounds: tuple[int, int] | None = None)
         dangling.clear()
 
 
-def iter_chunks(text: str, pos: int = 0, dangling: list[int] | None = None, stop: int | None = None,
-                bounds: tuple[int, int] | None = None):
+def iter_chunks(text: str, pos: int = 0, dangling: list[int] | None = None, stop: int | None = None):
     """The chunks of `text` from `pos`, which must lie between chunks (0, or just past the
     newline that ended one): a re-split after an edit starts at the last unaffected boundary
     and stops once it is back in step with the old chunks. Openers that never close are
     appended to `dangling`. With `stop`, the chunks that start before it; the generator then
     returns whether `stop` is a boundary too (`_boundary`: a split from `stop` goes on exactly
-    as this one would). `bounds`:
-    comment_bounds(text), when many splits start in one text."""
+    as this one would)."""
     depth = 0          # open brackets of any kind
     stack: list[str] = []
     start = -1         # start of the current chunk, -1 between chunks
     n = len(text)
     if stop is None:
         stop = n + 1
-    if bounds is None:
-        bounds = comment_bounds(text)
+    bounds = comment_bounds(text)
     last_close = bounds[0]
     for m in finditer(CHUNK_SCAN_RE, CHUNK_SCAN_RE_NC, text, pos, None, bounds):
         s = m.start()

@@ -31,7 +31,7 @@ import os
 import re
 import threading
 
-from .blocks import TOPLEVEL_START_RE, comment_bounds, marked_chunks, run_chunks
+from .blocks import TOPLEVEL_START_RE, marked_chunks, run_chunks
 from .generic import Block, ChunkParse, Group, Line, Token, driver, parse_chunk
 
 # Below this many characters a worker costs more than it saves. Measured on generated
@@ -139,17 +139,13 @@ def _work(conn, ends, work: tuple[list[str], list], batch_chars: int) -> None:
     try:
         batch, size = [], 0
         recent: dict[str, tuple] = {}  # chunk text → its encoded parse, the last LOAD_MEMO ones
-        bounds: dict[int, tuple[int, int]] = {}  # file number → blocks.comment_bounds
         while (i := _claim(ends, front=True)) is not None:
             f, stretch = units[i]
             text = texts[f]
             if stretch is None:
                 spans, ok = marked_chunks(text), True
             else:
-                b = bounds.get(f)
-                if b is None:
-                    b = bounds[f] = comment_bounds(text)
-                spans, ok = run_chunks(text, *stretch, b)
+                spans, ok = run_chunks(text, *stretch)
             encoded = []
             for s, e, _d in spans:
                 chunk = text[s:e]
@@ -224,7 +220,7 @@ def plan_units(texts: list[str], unit_chars: int) -> list[tuple[int, tuple[int, 
     return units
 
 
-# Where a big file is cut: just past a newline, before a line only a top-level element starts.
+# Where a big file is cut: just past a line break, before a line only a top-level element starts.
 _CUT_RE = re.compile(r"[\n\r](?=" + TOPLEVEL_START_RE.pattern + ")")  # a lone CR ends lines too
 _LONG_RE = re.compile(r"/\*|\*/|'''")
 
