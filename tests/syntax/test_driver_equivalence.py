@@ -220,3 +220,33 @@ def test_a_repair_whose_last_token_would_change_parses_again(text, monkeypatch):
     assert calls == [False, False]
     assert_same(text)
     assert dump(ours.lines) == dump(parse_chunk(text, parse=lark_parse).lines)
+
+
+def test_two_threads_parsing_at_once_get_the_parses_one_thread_gets():
+    """The language server parses an edit while it may be indexing in another thread, with the
+    one driver: what a parse keeps between reductions (the ERRCHAR tokens it has shifted, which
+    decide whether a line's items are filtered) is the thread's own."""
+    import sys
+    import threading
+
+    with_bad = "Table a {\n  id int @ [pk] $\n  @ x int\n  n int [note: 'x'] ?? @\n}\n"
+    clean = "Table b {\n  id int [pk]\n  n varchar(9) [note: 'y', not null]\n  m int\n}\n"
+    want = {t: dump(parse_chunk(t).lines) for t in (with_bad, clean)}
+    got: dict[str, list] = {with_bad: [], clean: []}
+
+    def work(text: str) -> None:
+        for _ in range(300):
+            got[text].append(dump(parse_chunk(text).lines))
+
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as the interpreter can
+    try:
+        threads = [threading.Thread(target=work, args=(t,)) for t in (with_bad, clean)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+    finally:
+        sys.setswitchinterval(old)
+    for text, parses in got.items():
+        assert len(parses) == 300 and all(p == want[text] for p in parses)

@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import re
+import threading
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -72,19 +73,25 @@ class Line:
         self.end = end
 
 
+class _Flags(threading.local):
+    bad: list | tuple = (True,)
+
+
 class _Build:
     """Turns reductions straight into lists and Group/Block/Line objects.
 
     One method per rule, as a lark Transformer has: `LalrDriver` calls them on each reduction,
     and lark's own parser runs them too when given this object (the equivalence test does).
 
-    `bad` is the list of ERRCHAR tokens the parse has shifted so far (LalrDriver sets it): a
-    line or group is reduced after its tokens are shifted, so while it is empty no child is an
-    ERRCHAR and the children are taken as they are. Under lark's parser it stays truthy: every
-    list is filtered.
+    `flags.bad` is the list of ERRCHAR tokens the parse has shifted so far (LalrDriver sets
+    it): a line or group is reduced after its tokens are shifted, so while it is empty no child
+    is an ERRCHAR and the children are taken as they are. Under lark's parser it stays truthy:
+    every list is filtered. It is per thread: the language server parses an edit while it may
+    be indexing in another thread, with the one driver.
     """
 
-    bad: list | tuple = (True,)
+    def __init__(self):
+        self.flags = _Flags()
 
     def start(self, children):
         return children[0] if children else []
@@ -116,7 +123,7 @@ class _Build:
                 items = child
             else:
                 after = child
-        if self.bad:
+        if self.flags.bad:
             items = _clean(items)
             after = _clean(after)
         if not items and block is None and not after:
@@ -127,11 +134,11 @@ class _Build:
 
     def paren(self, children):
         inner = children[1] if len(children) == 3 else []
-        return Group("(", children[0].start, children[-1].end, _clean(inner) if self.bad else inner)
+        return Group("(", children[0].start, children[-1].end, _clean(inner) if self.flags.bad else inner)
 
     def bracket(self, children):
         inner = children[1] if len(children) == 3 else []
-        return Group("[", children[0].start, children[-1].end, _clean(inner) if self.bad else inner)
+        return Group("[", children[0].start, children[-1].end, _clean(inner) if self.flags.bad else inner)
 
     def block(self, children):
         lines = children[1] if len(children) == 3 else []
@@ -469,7 +476,7 @@ class LalrDriver:
         else:
             state, states, values, bad, last = resume
             pos = last[1]
-        self.transformer.bad = bad  # see _Build: while no ERRCHAR is shifted, nothing is filtered
+        self.transformer.flags.bad = bad  # see _Build: while no ERRCHAR is shifted, nothing is filtered
         m = None
         shifted = None  # the last token that reached the parser (an ignored one may follow it)
         for m in finditer(self.regex, self.regex_nc, text, pos):
