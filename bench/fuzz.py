@@ -162,8 +162,14 @@ def main(argv=None) -> int:
         import multiprocessing
         # SIGTERM stops the jobs (each returns its figures), not this process, which prints them.
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        # close and join, not the `with` block's terminate(): the jobs ignore SIGTERM (above), so
+        # terminate() waited for ever on an idle job that had not yet read its end of the queue.
+        pool = multiprocessing.get_context("fork").Pool(jobs)
+        try:
             results = pool.starmap(run_share, shares)
+        finally:
+            pool.close()
+            pool.join()
     by_source, failing_by_source, by_kind = Counter(), Counter(), Counter()
     worst = {s: (0.0, "") for s in SOURCES}
     deepest, done, stopped = 0, 0, ""
