@@ -615,7 +615,6 @@ class Interpreter:
             self.error("expected a name after 'Enum'", line.items[0])
         if self.require_block(line, "the Enum"):
             values = en.values
-            base, limit = self.base, self.limit
             for ml in line.block.lines:
                 items = ml.items
                 if not items:
@@ -624,9 +623,7 @@ class Interpreter:
                 if len(items) == 1 and type(head) is Token and head.type == "NAME":
                     # A plain value on its line, by far the most common: what the general path
                     # below makes of it, without its tests (an enum may hold 100,000 values).
-                    start, end = head.start + base, head.end + base
-                    values.append(n.EnumValue(n.Name(intern(head.value), start, end),
-                                              [], min(start, limit), min(end, limit)))
+                    values.append(n.EnumValue(self.name(head), [], self.s(head), self.e(head)))
                     continue
                 if _tok(head, "MARK"):
                     en.marks.append(self.mark(head, "block"))
