@@ -120,12 +120,18 @@ class _Counter:
             self.level -= 1
 
     def run(self, fn, *args, **kwargs):
+        # The cyclic GC is paused while counting: a collection would run the finalizers of
+        # earlier cases' garbage, and count them as this case's work.
         old = sys.getprofile()
+        was_enabled = gc.isenabled()
+        gc.disable()
         sys.setprofile(self)
         try:
             return fn(*args, **kwargs)
         finally:
             sys.setprofile(old)
+            if was_enabled:
+                gc.enable()
 
 
 def measured(fn, *args, **kwargs):
