@@ -58,13 +58,17 @@ def test_the_manifest_points_at_what_exists():
     assert (EXT / pkg["icon"]).is_file()
     settings = pkg["contributes"]["configuration"]["properties"]
     for key in ("dbmt.server.path", "dbmt.server.args", "dbmt.trace.server", "dbmt.severity", "dbmt.debounce",
-                "dbmt.dbml.enabled"):
+                "dbmt.maxDiagnosticsPerFile", "dbmt.dbml.enabled"):
         assert key in settings, key
     # The server's settings (server/dbmt/lsp/settings.py) read these names of the `dbmt` section.
     from dbmt.lsp.settings import Settings
     got = Settings().merged({"dbmt": {"severity": {"DBMT306": "error"}, "debounce": settings["dbmt.debounce"]["default"]}})
     assert got.severity == {"DBMT306": "error"} and got.debounce_ms == settings["dbmt.debounce"]["default"]
     assert not got.problems
+    limit = settings["dbmt.maxDiagnosticsPerFile"]
+    got = Settings().merged({"dbmt": {"maxDiagnosticsPerFile": limit["default"]}})
+    assert got.max_diagnostics_per_file == limit["default"] == Settings().max_diagnostics_per_file
+    assert not got.problems and not Settings().merged({"maxDiagnosticsPerFile": limit["minimum"]}).problems
     levels = settings["dbmt.severity"]["additionalProperties"]["enum"]
     for level in levels:
         assert not Settings().merged({"severity": {"DBMT306": level}}).problems, level

@@ -188,3 +188,66 @@ async def test_client_announcing_pull_and_refresh_gets_pull(shop):
         assert codes(r.items) == ["DBMT101"]
         await h.settle()
         assert h.client.diagnostics == {}
+
+
+async def test_a_file_with_more_diagnostics_than_the_limit_gets_errors_first_and_a_note(tmp_path):
+    """Past dbmt.maxDiagnosticsPerFile, the first limit - 1 by severity (errors, then
+    warnings …), in file order, then one note at the first left out, saying how many."""
+    # 12 duplicate tables (DBMT105, made warnings), then 5 bad characters (DBMT001, errors).
+    text = "Table t {\n  id int\n}\n" * 12 + "@\n" * 5
+    write(tmp_path, {"a.dbmt": text})
+    settings = {"dbmt": {"maxDiagnosticsPerFile": 10, "severity": {"DBMT105": "warning"}}}
+    async with lsp(tmp_path, init_options=settings, configuration={"": settings}) as h:
+        h.open("a.dbmt")
+        ds = await h.wait_diagnostics("a.dbmt", lambda ds: len(ds) > 0)
+        assert len(ds) == 10
+        kept, note = ds[:-1], ds[-1]
+        # All 5 errors, then the first 4 warnings; sent in file order.
+        assert [(d.code, d.range.start.line) for d in kept] == (
+            [("DBMT105", 3 * i) for i in range(4)] + [("DBMT001", 36 + i) for i in range(5)])
+        assert note.severity == types.DiagnosticSeverity.Information and note.code is None
+        assert note.message == ("8 more diagnostics in this file are not shown, the first of them here "
+                                "(dbmt.maxDiagnosticsPerFile is 10): `dbmt-lsp --check a.dbmt` lists all 17")
+        # The fifth table's name: the first diagnostic left out.
+        assert note.range == types.Range(start=types.Position(line=12, character=6),
+                                         end=types.Position(line=12, character=7))
+
+
+async def test_the_default_limit_is_1000_and_0_sends_every_diagnostic(tmp_path):
+    text = "@\n" * 1200
+    write(tmp_path, {"a.dbmt": text})
+    async with lsp(tmp_path) as h:
+        h.open("a.dbmt")
+        ds = await h.wait_diagnostics("a.dbmt", lambda ds: len(ds) > 0)
+        assert len(ds) == 1000 and [d.range.start.line for d in ds[:-1]] == list(range(999))
+        assert ds[-1].message.startswith("201 more diagnostics in this file are not shown")
+        assert ds[-1].range.start.line == 999
+    everything = {"dbmt": {"maxDiagnosticsPerFile": 0}}
+    async with lsp(tmp_path, configuration={"": everything}) as h:
+        h.open("a.dbmt")
+        ds = await h.wait_diagnostics("a.dbmt", lambda ds: len(ds) > 0)
+        assert len(ds) == 1200 and {d.code for d in ds} == {"DBMT001"}
+
+
+async def test_pulled_diagnostics_keep_the_same_limit(tmp_path):
+    write(tmp_path, {"a.dbmt": "@\n" * 30})
+    settings = {"dbmt": {"maxDiagnosticsPerFile": 5}}
+    async with lsp(tmp_path, pull_caps(), configuration={"": settings}) as h:
+        h.open("a.dbmt")
+        r = await h.request(h.client.text_document_diagnostic_async(types.DocumentDiagnosticParams(
+            text_document=h.doc("a.dbmt"))))
+        assert len(r.items) == 5 and r.items[-1].message.startswith("26 more diagnostics")
+        ws = await h.request(h.client.workspace_diagnostic_async(types.WorkspaceDiagnosticParams(previous_result_ids=[])))
+        assert [len(i.items) for i in ws.items] == [5]
+
+
+async def test_a_bad_diagnostics_limit_is_reported_and_the_default_kept(tmp_path):
+    write(tmp_path, {"a.dbmt": "@\n" * 3})
+    settings = {"dbmt": {"maxDiagnosticsPerFile": -3}}
+    async with lsp(tmp_path, configuration={"": settings}) as h:
+        h.open("a.dbmt")
+        ds = await h.wait_diagnostics("a.dbmt", lambda ds: len(ds) == 3)
+        assert {d.code for d in ds} == {"DBMT001"}
+        await h.settle()
+        assert any("dbmt.maxDiagnosticsPerFile must be a whole number, 0 for no limit, got -3" in m.message
+                   for m in h.client.messages)

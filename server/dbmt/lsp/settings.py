@@ -12,6 +12,7 @@ from ..check.registry import CODES
 from ..workspace.config import SEVERITY_WORDS, Config
 
 DEFAULT_DEBOUNCE_MS = 150
+DEFAULT_MAX_DIAGNOSTICS = 1000
 
 
 @dataclasses.dataclass
@@ -23,6 +24,11 @@ class Settings:
     # The wall-clock safety net of one enum's constraint analysis while editing (DBMT901 when
     # reached); the deterministic work budget (analysis-budget) applies as in the CLI.
     analysis_deadline_ms: int = 3000
+    # Diagnostics sent per file (0: all). VS Code shows at most 1,000 per file and drops the
+    # rest after the language client has received and converted them all; a file of 300,000
+    # findings (1 MB of broken lines) took minutes to reach an editor. The ones sent are errors
+    # first, then warnings, information and hints, in file order; one more says what was left.
+    max_diagnostics_per_file: int = DEFAULT_MAX_DIAGNOSTICS
     problems: list[str] = dataclasses.field(default_factory=list)  # what could not be used, said once
 
     def merged(self, raw: Any) -> "Settings":
@@ -55,6 +61,12 @@ class Settings:
                 out.analysis_deadline_ms = int(dl)
             else:
                 out.problems.append(f"dbmt.analysisDeadlineMs must be a positive number of milliseconds, got {dl!r}")
+        mdf = raw.get("maxDiagnosticsPerFile")
+        if mdf is not None:
+            if isinstance(mdf, (int, float)) and not isinstance(mdf, bool) and mdf >= 0 and mdf == int(mdf):
+                out.max_diagnostics_per_file = int(mdf)
+            else:
+                out.problems.append(f"dbmt.maxDiagnosticsPerFile must be a whole number, 0 for no limit, got {mdf!r}")
         mfb = raw.get("maxFileBytes")
         if isinstance(mfb, int) and not isinstance(mfb, bool) and mfb > 0:
             out.max_file_bytes = mfb

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 
 from lsprotocol import types
 
@@ -50,8 +51,47 @@ def to_lsp(server, d: Diagnostic, shared: dict | None = None) -> types.Diagnosti
 
 
 def diagnostics_of(server, path: str) -> list[types.Diagnostic]:
+    """A file's diagnostics as sent: at most `dbmt.maxDiagnosticsPerFile` (0: all). Past it,
+    the first limit - 1 of them (see `shown`) and one that says how many were left out, so
+    that the client's own limit (VS Code: 1,000) keeps the note."""
     shared: dict = {}
-    return [to_lsp(server, d, shared) for d in server.session.diagnostics_of(path)]
+    diags = server.session.diagnostics_of(path)
+    limit = server.session.settings_for(server.session.root_for(path)).max_diagnostics_per_file
+    if not limit or len(diags) <= limit:
+        return [to_lsp(server, d, shared) for d in diags]
+    kept, first_left = shown(diags, limit - 1)
+    out = [to_lsp(server, d, shared) for d in kept]
+    left = len(diags) - len(kept)
+    out.append(types.Diagnostic(
+        range=server.range_of(path, first_left.start, first_left.end),
+        message=(f"{left:,} more diagnostics in this file are not shown, the first of them here "
+                 f"(dbmt.maxDiagnosticsPerFile is {limit:,}): "
+                 f"`dbmt-lsp --check {os.path.basename(path)}` lists all {len(diags):,}"),
+        severity=types.DiagnosticSeverity.Information,
+        source="dbmt",
+    ))
+    return out
+
+
+_RANK = {ERROR: 0, WARNING: 1, INFORMATION: 2, HINT: 3}
+
+
+def shown(diags: list[Diagnostic], limit: int) -> tuple[list[Diagnostic], Diagnostic]:
+    """The `limit` diagnostics of a file sent when it has more: errors first, then
+    warnings, information and hints (as VS Code keeps them past its own limit), each severity
+    in file order; and the first in file order of those left out. Linear in the number."""
+    by_rank: list[list[int]] = [[], [], [], []]
+    for i, d in enumerate(diags):
+        by_rank[_RANK.get(d.severity, 0)].append(i)
+    kept: list[int] = []
+    for idx in by_rank:
+        if len(kept) == limit:
+            break
+        kept.extend(idx[:limit - len(kept)])
+    kept.sort()
+    keep = set(kept)
+    first_left = next(d for i, d in enumerate(diags) if i not in keep)
+    return [diags[i] for i in kept], first_left
 
 
 def result_id(diags: list[types.Diagnostic], version) -> str:
