@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import bisect
 import gc
-from collections import Counter
+from collections import Counter, deque
 import os
 import pickle
 import sys
@@ -119,6 +119,11 @@ class Workspace:
         # a consumer that keeps answers by the keys they read (the diagram model) re-reads.
         self.change_log: list[tuple[int, frozenset[str]]] = []
         self._log_floor = 0  # no keys are known for changes up to this generation
+        # Units an update left to check (`defer=True`, the language server's way: it checks
+        # them a slice at a time, answering requests in between, see check_some): id → unit,
+        # and the order they came in. Their diagnostics are stale until then.
+        self.unchecked: dict[int, Unit] = {}
+        self._unchecked_order: deque[Unit] = deque()
 
     # -- construction ---------------------------------------------------------------------
     @classmethod
@@ -199,6 +204,8 @@ class Workspace:
     # -- checking ---------------------------------------------------------------------------
     def check_all(self, progress=None) -> None:
         self.run_cache = {}
+        self.unchecked.clear()
+        self._unchecked_order.clear()
         total = len(self.files)
         method = parallel.start_method()
         if method == "fork" and sum(len(st.model.parsed.text) for st in self.files.values()) >= CHECK_PARALLEL_MIN_CHARS:
@@ -359,9 +366,10 @@ class Workspace:
         return st.model.parsed.text if st else None
 
     # -- incremental updates ----------------------------------------------------------------
-    def update_file(self, path: str, text: str, decode_problem=None) -> set[str]:
+    def update_file(self, path: str, text: str, decode_problem=None, defer: bool = False) -> set[str]:
         """Replace one file's text (or add a file); returns the paths whose diagnostics were
-        recomputed. `decode_problem` as `files.read_source` gives it, for a text read from disk."""
+        recomputed (with `defer`: are to be, once check_some has checked every unit left).
+        `decode_problem` as `files.read_source` gives it, for a text read from disk."""
         path = os.path.abspath(path)
         self.generation += 1
         old = self.files.get(path)
@@ -400,12 +408,12 @@ class Workspace:
                     other.model.resolve_imports(self._exists)
                     changed.add(f"scope:{other.path}")
         diffs = {path: _export_diff(old.model, fm)} if old is not None and f"exports:{path}" in changed else {}
-        touched = self._recheck(changed, to_check, diffs)
+        touched = self._recheck(changed, to_check, diffs, defer)
         # A `use` line may now name a file outside what is loaded: load it (Workspace.open).
         for t in self._unloaded_targets():
             text, _problem = self._read_outside(t)
             if text is not None:
-                touched |= self.update_file(t, text)
+                touched |= self.update_file(t, text, defer=defer)
         return touched
 
     def _relocate(self, path: str, kept: list[tuple[int, int, int]]) -> list[Unit]:
@@ -452,7 +460,7 @@ class Workspace:
                 st._diagnostics = None
         return hit
 
-    def remove_file(self, path: str) -> set[str]:
+    def remove_file(self, path: str, defer: bool = False) -> set[str]:
         path = os.path.abspath(path)
         old = self.files.pop(path, None)
         if old is None:
@@ -467,12 +475,14 @@ class Workspace:
             if any(i.target == path for i in other.model.imports):
                 other.model.resolve_imports(self._exists)
                 changed.add(f"scope:{other.path}")
-        return self._recheck(changed, [])
+        return self._recheck(changed, [], None, defer)
 
-    def _recheck(self, changed: set[str], units: list[Unit], export_diffs: dict | None = None) -> set[str]:
-        """Check `units` and every unit that depends on a changed key; returns their files.
-        `export_diffs`: file → the (kind, key) names whose definitions it exports came or went
-        (None: not known), for files whose `exports:` key is in `changed`."""
+    def _recheck(self, changed: set[str], units: list[Unit], export_diffs: dict | None = None,
+                 defer: bool = False) -> set[str]:
+        """Check `units` and every unit that depends on a changed key (with `defer`, leave them
+        to check_some); returns their files. `export_diffs`: file → the (kind, key) names whose
+        definitions it exports came or went (None: not known), for files whose `exports:` key
+        is in `changed`."""
         todo = [k for k in changed if k.startswith("exports:")]
         while todo:
             # Files importing this one see a different set of names, and so does every lookup
@@ -511,10 +521,46 @@ class Workspace:
         live = [u for u in affected.values()
                 if u.path in self.files and self.files[u.path].units.get(id(u.chunk) if u.chunk is not None else 0) is u]
         self.facts.invalidate(changed)
+        # A check run's memos hold for one state of the workspace: a unit left unchecked by an
+        # earlier update is checked against this one (a unit checked before it that read a
+        # changed name is among `live` again: its keys say so).
         self.run_cache = {}
+        if defer:
+            for u in live:
+                if id(u) not in self.unchecked:
+                    self.unchecked[id(u)] = u
+                    self._unchecked_order.append(u)
+            return {u.path for u in live}
+        for u in live:
+            self.unchecked.pop(id(u), None)
         self._check_units(live)
         self.run_cache = {}
         return {u.path for u in live}
+
+    def check_some(self, max_units: int) -> bool:
+        """Check up to `max_units` of the units updates left unchecked (`defer`), oldest first;
+        True when none is left. The result is the same however the units are sliced and
+        whatever updates come between slices: each unit is checked against the workspace as it
+        is, and an update makes every unit that read what it changed unchecked again."""
+        order, pending, files = self._unchecked_order, self.unchecked, self.files
+        batch: list[Unit] = []
+        while order:
+            u = order[0]
+            if id(u) in pending:
+                st = files.get(u.path)
+                if st is not None and st.units.get(id(u.chunk) if u.chunk is not None else 0) is u:
+                    if len(batch) == max_units:
+                        break
+                    batch.append(u)
+                # else its file or its chunk is gone
+                del pending[id(u)]
+            # else checked since, by an update that did not defer
+            order.popleft()
+        self._check_units(batch)
+        if pending:
+            return False
+        self.run_cache = {}
+        return True
 
     # -- navigation ---------------------------------------------------------------------------
     def navigator(self):
