@@ -34,6 +34,11 @@ log = logging.getLogger("dbmt.lsp")
 WATCH_GLOBS = ("**/*.dbmt", "**/*.dbml", "**/dbmt.toml", "**/pyproject.toml")
 PARENT_POLL_S = 2.0
 CONFIG_WAIT_S = 60.0  # a client silent this long is hung; DBMT_LSP_CONFIG_WAIT_S overrides (tests)
+# An edit's re-check runs this many units at a time, the event loop answering requests and
+# taking edits in between (Workspace.check_some); one that leaves at least PROGRESS_MIN_UNITS
+# to check shows work-done progress.
+CHECK_SLICE_UNITS = 64
+PROGRESS_MIN_UNITS = 2000
 
 
 def _config_wait_s() -> float:
@@ -102,6 +107,12 @@ class DbmtServer(LanguageServer):
         # Run after every publish (features that tell the client about workspace-wide changes
         # once the debounce has applied them: dbmt/diagramChanged); each isolated from the rest.
         self.published_hooks: list = []
+        self._checking: asyncio.Future | None = None  # the re-check of what edits left (_check_loop)
+        # Tests: after a re-check's first slice, wait until a request of this method has been
+        # answered (DBMT_LSP_SLICE_WAIT), which shows deterministically that requests are
+        # answered while a re-check is under way.
+        self._slice_wait = os.environ.get("DBMT_LSP_SLICE_WAIT") or None
+        self._answered = asyncio.Event() if self._slice_wait else None
 
     @property
     def session(self) -> Session:
@@ -124,12 +135,14 @@ class DbmtServer(LanguageServer):
         self.log(f"internal error: {error}", types.MessageType.Error)
 
     # -- handler wrapping -----------------------------------------------------------------------
-    def request(self, method: str, fn, options=None, wait: bool = True, flush: bool = True):
+    def request(self, method: str, fn, options=None, wait: bool = True, flush: bool = True, checked: bool = False):
         """Register feature `fn(ctx, params)` for a request. It runs once the index of the
         workspace is ready and every pending edit is applied; a generator yields between steps
         so `$/cancelRequest` can stop it. `flush=False`: pending edits are left to their
         debounce (the feature reads the documents' current text itself: completion, which
-        must not wait for the re-check an edit costs)."""
+        must not wait for the re-check an edit costs). `checked=True`: the feature reads
+        diagnostics, so it also waits until every unit an edit left is checked (the others
+        read names and syntax, which an applied edit has made current)."""
 
         fail = method in os.environ.get("DBMT_LSP_FAIL", "").split(",")
 
@@ -138,12 +151,16 @@ class DbmtServer(LanguageServer):
                 await self.ready()
                 if flush:
                     self.flush_all()
+                if checked:
+                    await self.checked()
             try:
                 if fail:  # fault injection for the tests of failure isolation (docs/lsp.md)
                     raise RuntimeError(f"failure injected into {method} by DBMT_LSP_FAIL")
                 result = fn(self.ctx, params)
                 if inspect.isgenerator(result):
                     result = await _drive(result)
+                if self._answered is not None and method == self._slice_wait:
+                    self._answered.set()
                 return result
             except (asyncio.CancelledError, JsonRpcException):
                 raise  # cancelled, or an answer the feature chose (RequestFailed with its reason)
@@ -513,9 +530,74 @@ class DbmtServer(LanguageServer):
         for key in [k for k in self._said if isinstance(k, tuple) and k[0] not in self.session.too_big]:
             self._said.discard(key)
 
+    # -- the re-check --------------------------------------------------------------------------------
+    def _start_checking(self) -> asyncio.Future:
+        if self._checking is None or self._checking.done():
+            self._checking = asyncio.ensure_future(self._check_loop())
+        return self._checking
+
+    async def checked(self) -> None:
+        """Until every unit the edits so far left is checked (a cancelled request stops waiting;
+        the re-check goes on)."""
+        while not self.session.settled():
+            await asyncio.shield(self._start_checking())
+
+    async def _check_loop(self) -> None:
+        """Check what edits left, CHECK_SLICE_UNITS at a time, yielding to the event loop in
+        between: requests are answered and edits applied meanwhile (an edit adds what it
+        changes). Publishes once nothing is left, so what is published is one state's."""
+        token = None
+        done = 0
+        last_pct = -1
+        try:
+            while True:
+                wss = [r.ws for r in list(self.session.roots.values()) if r.ws is not None and r.ws.unchecked]
+                if not wss:
+                    break
+                left = sum(len(ws.unchecked) for ws in wss)
+                if token is None and left >= PROGRESS_MIN_UNITS and self.ctx.client.work_done_progress:
+                    token = await self._begin_progress("dbmt: checking", f"{left:,} elements")
+                for ws in wss:
+                    n = len(ws.unchecked)
+                    try:
+                        ws.check_some(CHECK_SLICE_UNITS)
+                    except Exception as exc:  # a bug: leave those units as they were, never spin
+                        self.log_exception("checking after an edit", exc)
+                        ws.forget_unchecked()
+                    done += n - len(ws.unchecked)
+                if token is not None:
+                    left = sum(len(r.ws.unchecked) for r in self.session.roots.values() if r.ws is not None)
+                    pct = int(100 * done / max(1, done + left))
+                    if pct != last_pct:
+                        last_pct = pct
+                        self.work_done_progress.report(token, types.WorkDoneProgressReport(
+                            message=f"{done:,} of {done + left:,} elements", percentage=pct))
+                if self._answered is not None and done <= CHECK_SLICE_UNITS:
+                    self._answered.clear()
+                    await self._answered.wait()
+                await asyncio.sleep(0)
+        finally:
+            if token is not None:
+                self.work_done_progress.end(token, types.WorkDoneProgressEnd(message=f"{done:,} elements checked"))
+        self.publish_pending()
+
+    async def _begin_progress(self, title: str, message: str) -> str | None:
+        token = f"dbmt-check-{uuid.uuid4().hex[:8]}"
+        try:
+            await asyncio.wait_for(self.work_done_progress.create_async(token), 10)
+            self.work_done_progress.begin(token, types.WorkDoneProgressBegin(
+                title=title, message=message, percentage=0, cancellable=False))
+            return token
+        except Exception:
+            return None
+
     def publish_pending(self) -> None:
         """Push what changed (open files with their version, closed files too); in pull mode,
-        ask the client to pull again when another file's diagnostics changed."""
+        ask the client to pull again when another file's diagnostics changed. While edits
+        have left units unchecked, the re-check publishes when it is done."""
+        if not self.session.settled():
+            self._start_checking()
+            return
         if self.session.too_big:
             self._tell_too_big()
         paths = self.session.take_pending()

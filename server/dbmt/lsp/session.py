@@ -182,7 +182,7 @@ class Session:
         for path, doc in self.docs.items():
             if root.contains(path) and self.root_for(path) is root and path not in self.too_big:
                 if ws.text_of(path) != doc.text:
-                    ws.update_file(path, doc.text)
+                    ws.update_file(path, doc.text, defer=True)
         self.dirty = {p for p in self.dirty if not root.contains(p)}
         self.pending.update(ws.files)
 
@@ -205,7 +205,7 @@ class Session:
             # It just grew past the limit: what the engine knows of it is stale, so forget it.
             ws = self.root_for(path).ws
             if ws is not None and path in ws.files:
-                self.pending |= ws.remove_file(path)
+                self.pending |= ws.remove_file(path, defer=True)
                 self.pending.add(path)
 
     def close(self, path: str) -> None:
@@ -221,9 +221,9 @@ class Session:
         if os.path.isfile(path) and self._indexed(root, path):
             text, problem = read_source(path)
             if root.ws.text_of(path) != text or problem is not None:
-                self.pending.update(root.ws.update_file(path, text, problem))
+                self.pending.update(root.ws.update_file(path, text, problem, defer=True))
         elif path in root.ws.files:
-            self.pending.update(root.ws.remove_file(path))
+            self.pending.update(root.ws.remove_file(path, defer=True))
             self.pending.add(path)
 
     def _indexed(self, root: Root, path: str) -> bool:
@@ -246,7 +246,7 @@ class Session:
             if root.ws.text_of(path) == doc.text and path in root.ws.files:
                 changed.add(path)  # its version changed: publish under the new one
                 continue
-            changed |= root.ws.update_file(path, doc.text)
+            changed |= root.ws.update_file(path, doc.text, defer=True)
             changed.add(path)
         self.pending |= changed
         return changed
@@ -263,7 +263,7 @@ class Session:
             return set()
         if deleted or not os.path.isfile(path):
             self.too_big.pop(path, None)
-            out = ws.remove_file(path)
+            out = ws.remove_file(path, defer=True)
             out.add(path)
         else:
             if not self._indexed(root, path) and path not in ws.files:
@@ -274,7 +274,7 @@ class Session:
                 return set()
             if size > self.settings_for(root).max_file_bytes:
                 self.too_big[path] = size
-                out = ws.remove_file(path) if path in ws.files else set()
+                out = ws.remove_file(path, defer=True) if path in ws.files else set()
                 self.pending |= out
                 return out
             try:
@@ -283,7 +283,7 @@ class Session:
                 return set()
             if ws.text_of(path) == text and problem is None:
                 return set()
-            out = ws.update_file(path, text, problem)
+            out = ws.update_file(path, text, problem, defer=True)
         self.pending |= out
         return out
 
@@ -297,6 +297,11 @@ class Session:
             return doc.text
         ws = self.workspace_of(path)
         return ws.text_of(path) if ws is not None else None
+
+    def settled(self) -> bool:
+        """Whether every unit edits left unchecked has been checked (Workspace.check_some):
+        until then some diagnostics are stale, and none are published."""
+        return all(r.ws is None or not r.ws.unchecked for r in self.roots.values())
 
     def diagnostics_of(self, path: str) -> list[Diagnostic]:
         ws = self.workspace_of(path)

@@ -204,8 +204,7 @@ class Workspace:
     # -- checking ---------------------------------------------------------------------------
     def check_all(self, progress=None) -> None:
         self.run_cache = {}
-        self.unchecked.clear()
-        self._unchecked_order.clear()
+        self.forget_unchecked()  # all are checked now
         total = len(self.files)
         method = parallel.start_method()
         if method == "fork" and sum(len(st.model.parsed.text) for st in self.files.values()) >= CHECK_PARALLEL_MIN_CHARS:
@@ -430,11 +429,37 @@ class Workspace:
                 return a + d, b + d
             return None
 
+        # A list of related places many diagnostics share (DBMT105's k definitions of a name)
+        # is moved once: id → (it, it moved, whether a place of it fell outside the kept
+        # chunks). Lists are never changed in place (Capped): one with nothing to move stays.
+        moved: dict[int, tuple[list, list, bool]] = {}
+
+        def move_related(rel: list) -> tuple[list, bool]:
+            got = moved.get(id(rel))
+            if got is not None and got[0] is rel:
+                return got[1], got[2]
+            out = None
+            outside = False
+            for i, r in enumerate(rel):
+                if r.path != path:
+                    continue
+                m = move(r.start, r.end)
+                if m is None:
+                    outside = True
+                elif m[0] != r.start or m[1] != r.end:
+                    if out is None:
+                        out = type(rel)(rel)
+                    out[i] = Related(r.path, m[0], m[1], r.message)
+            new = rel if out is None else out
+            moved[id(rel)] = (rel, new, outside)
+            return new, outside
+
         hit: list[Unit] = []
         for st in self.files.values():
             for u in st.units.values():
                 own = st.path == path and u.chunk is not None
-                if not own and path not in u.points_into:
+                points = path in u.points_into
+                if not own and not points:
                     continue
                 overlaps = False
                 for d in u.diagnostics:
@@ -444,17 +469,10 @@ class Workspace:
                             overlaps = True
                         else:
                             d.start, d.end = got
-                    if any(r.path == path for r in d.related):
-                        related = []
-                        for r in d.related:
-                            if r.path == path:
-                                got = move(r.start, r.end)
-                                if got is None:
-                                    overlaps = True
-                                else:
-                                    r = Related(r.path, got[0], got[1], r.message)
-                            related.append(r)
-                        d.related = related
+                    if points and d.related:
+                        d.related, outside = move_related(d.related)
+                        if outside:
+                            overlaps = True
                 if overlaps:
                     hit.append(u)
                 st._diagnostics = None
@@ -536,6 +554,11 @@ class Workspace:
         self._check_units(live)
         self.run_cache = {}
         return {u.path for u in live}
+
+    def forget_unchecked(self) -> None:
+        """Leave the units updates left unchecked as they are (their diagnostics stale)."""
+        self.unchecked.clear()
+        self._unchecked_order.clear()
 
     def check_some(self, max_units: int) -> bool:
         """Check up to `max_units` of the units updates left unchecked (`defer`), oldest first;

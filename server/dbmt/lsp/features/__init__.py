@@ -11,9 +11,10 @@ from . import (actions, completion, diagnostics, diagram, edits, folding, format
 
 def register(server) -> None:
     r = server.request
+    # Diagnostics (and what reads them) wait for the re-check an edit started; the rest do not.
     r(types.TEXT_DOCUMENT_DIAGNOSTIC, diagnostics.document_report,
-      types.DiagnosticOptions(identifier="dbmt", inter_file_dependencies=True, workspace_diagnostics=True))
-    r(types.WORKSPACE_DIAGNOSTIC, diagnostics.workspace_report)
+      types.DiagnosticOptions(identifier="dbmt", inter_file_dependencies=True, workspace_diagnostics=True), checked=True)
+    r(types.WORKSPACE_DIAGNOSTIC, diagnostics.workspace_report, checked=True)
     r(types.TEXT_DOCUMENT_DEFINITION, navigation.definition)
     r(types.TEXT_DOCUMENT_TYPE_DEFINITION, navigation.type_definition)
     r(types.TEXT_DOCUMENT_IMPLEMENTATION, navigation.implementation)
@@ -22,7 +23,7 @@ def register(server) -> None:
     r(types.TEXT_DOCUMENT_PREPARE_RENAME, edits.prepare)
     r(types.TEXT_DOCUMENT_RENAME, edits.do_rename, types.RenameOptions(prepare_provider=True))
     r(types.TEXT_DOCUMENT_CODE_ACTION, actions.code_action, types.CodeActionOptions(code_action_kinds=[
-        types.CodeActionKind.QuickFix, types.CodeActionKind.SourceOrganizeImports, actions.FIX_ALL]))
+        types.CodeActionKind.QuickFix, types.CodeActionKind.SourceOrganizeImports, actions.FIX_ALL]), checked=True)
     r(types.TEXT_DOCUMENT_FORMATTING, formatting.formatting)
     r(types.TEXT_DOCUMENT_RANGE_FORMATTING, formatting.range_formatting)
     r(types.TEXT_DOCUMENT_ON_TYPE_FORMATTING, formatting.on_type_formatting,
