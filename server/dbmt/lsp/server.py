@@ -6,6 +6,7 @@ log line, never a dead server."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import inspect
 import logging
 import os
@@ -108,6 +109,7 @@ class DbmtServer(LanguageServer):
         # once the debounce has applied them: dbmt/diagramChanged); each isolated from the rest.
         self.published_hooks: list = []
         self._checking: asyncio.Future | None = None  # the re-check of what edits left (_check_loop)
+        self._gc_paused = False  # by _pause_gc, until the next publish
         # Tests: after a re-check's first slice, wait until a request of this method has been
         # answered (DBMT_LSP_SLICE_WAIT), which shows deterministically that requests are
         # answered while a re-check is under way.
@@ -463,6 +465,7 @@ class DbmtServer(LanguageServer):
     def disk_events(self, events: list[tuple[str, bool]]) -> None:
         """Files created, changed or deleted on disk ((path, deleted)), as the client's watchers
         or the server's own report them."""
+        self._pause_gc()
         config_changed = False
         for path, deleted in events:
             name = os.path.basename(path)
@@ -504,6 +507,8 @@ class DbmtServer(LanguageServer):
 
     def _debounced(self, path: str) -> None:
         self._timers.pop(path, None)
+        if path in self.session.dirty:
+            self._pause_gc()
         try:
             self.session.flush([path])
         except Exception as exc:
@@ -511,6 +516,8 @@ class DbmtServer(LanguageServer):
         self.publish_pending()
 
     def flush_all(self) -> None:
+        if self.session.dirty:
+            self._pause_gc()
         try:
             self.session.flush()
         except Exception as exc:
@@ -531,6 +538,22 @@ class DbmtServer(LanguageServer):
             self._said.discard(key)
 
     # -- the re-check --------------------------------------------------------------------------------
+    def _pause_gc(self) -> None:
+        """Pause the cyclic GC while edits are applied and re-checked, until they are published.
+        The workspace is frozen once loaded (gc.freeze), but what edits build is not: with the
+        GC on, full collections walked it again and again during a re-check (renaming one of
+        104,857 same-named tables: its update 0.8 → 1.2–2.5 s and its re-check 4.5 → 5.3–6.9 s,
+        growing from edit to edit). An edit makes no garbage cycles (a collection after one
+        frees nothing), so nothing is lost meanwhile; the GC goes on as usual once published."""
+        if gc.isenabled():
+            gc.disable()
+            self._gc_paused = True
+
+    def _resume_gc(self) -> None:
+        if self._gc_paused:
+            self._gc_paused = False
+            gc.enable()
+
     def _start_checking(self) -> asyncio.Future:
         if self._checking is None or self._checking.done():
             self._checking = asyncio.ensure_future(self._check_loop())
@@ -549,6 +572,7 @@ class DbmtServer(LanguageServer):
         token = None
         done = 0
         last_pct = -1
+        self._pause_gc()
         try:
             while True:
                 wss = [r.ws for r in list(self.session.roots.values()) if r.ws is not None and r.ws.unchecked]
@@ -631,6 +655,7 @@ class DbmtServer(LanguageServer):
                 hook(self)
             except Exception as exc:
                 self.log_exception(getattr(hook, "__name__", "a publish hook"), exc)
+        self._resume_gc()
 
     def _refresh_views(self) -> None:
         """What an open document shows of other files (code lens reference counts, the
