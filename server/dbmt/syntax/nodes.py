@@ -504,46 +504,6 @@ def _plan(cls: type) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return plan
 
 
-def shift(node: Node, delta: int, seen: set[int] | None = None) -> None:
-    """Move a node and everything under it by `delta` characters. Some nodes have two parents
-    (a mark is in its column's list and its chunk's, a Records element's name is its records'
-    table): `seen` moves each once, also across calls."""
-    _shifter(type(node))(node, delta, set() if seen is None else seen)
-
-
-_SHIFTERS: dict[type, object] = {}
-
-
-def _shifter(cls: type):
-    """A function moving one node class, generated from its slots: direct attribute access,
-    no per-node reflection (a 2 MB file's nodes move in tens of milliseconds)."""
-    f = _SHIFTERS.get(cls)
-    if f is not None:
-        return f
-    offsets, children = _plan(cls)
-    body = []
-    if cls in (Mark, QualifiedName):
-        body += ["    if id(x) in seen:", "        return", "    seen.add(id(x))"]
-    if cls is QualifiedName:  # a tuple of names: no slots to read them from
-        body += ["    _shift_all(x, d, seen)"]
-    if cls is Mark:
-        body += ["    if x.bad_args:", "        x.bad_args = [(s + d, e + d, t) for s, e, t in x.bad_args]"]
-    body += [f"    x.{a} += d" for a in offsets]
-    for a in children:
-        body += [f"    v = x.{a}",
-                 "    if v is not None:",
-                 "        t = v.__class__",
-                 "        if t is list or t is tuple or t is dict:",
-                 "            _shift_all(v.values() if t is dict else v, d, seen)",
-                 "        elif t is not str and t is not int:",
-                 "            (_SHIFTERS.get(t) or _shifter(t))(v, d, seen)"]
-    src = "def shift_node(x, d, seen):\n" + ("\n".join(body) if body else "    pass") + "\n"
-    scope = {"_SHIFTERS": _SHIFTERS, "_shifter": _shifter, "_shift_all": _shift_all}
-    exec(compile(src, f"<shift {cls.__name__}>", "exec"), scope)
-    f = _SHIFTERS[cls] = scope["shift_node"]
-    return f
-
-
 def compact(node: Node) -> None:
     """Turn every list under a finished node into a tuple: the empty ones into the one shared
     empty tuple (an empty list is 56 bytes; a loaded 20,000-table workspace held some 400,000
@@ -558,7 +518,8 @@ _COMPACTORS: dict[type, object] = {}
 
 
 def _compactor(cls: type):
-    """A function compacting one node class, generated from its slots as `_shifter` is."""
+    """A function compacting one node class, generated from its slots: direct attribute
+    access, no per-node reflection."""
     _offsets, children = _plan(cls)
     body = []
     for a in children:
@@ -581,15 +542,63 @@ def _compactor(cls: type):
     return f
 
 
-def _shift_all(items, d: int, seen: set[int]) -> None:
-    for y in items:
-        if y is None:
-            continue
-        t = y.__class__
+def flat_plan(roots) -> tuple[list, list]:
+    """What moving `roots` by some characters changes, flat: (nodes whose offsets are just
+    start and end, [(attribute names, nodes with those offsets)] for the rest, marks among
+    them). Some nodes have two parents (a mark is in its column's list and its chunk's, a
+    Records element's name is its records' table): each is listed once. A chunk keeps its
+    plan once it has moved (ChunkSyntax.shift): a file being edited moves every chunk after
+    the edit, again and again, and a pass over flat lists beats walking the tree each time."""
+    plain: list = []
+    other: dict[tuple[str, ...], list] = {}
+    seen: set[int] = set()
+
+    def walk(x) -> None:
+        t = x.__class__
         if t is list or t is tuple:
-            _shift_all(y, d, seen)
-        elif t is not str and t is not int:
-            (_SHIFTERS.get(t) or _shifter(t))(y, d, seen)
+            for y in x:
+                if y is not None:
+                    walk(y)
+            return
+        if t is str or t is int or t is dict:
+            if t is dict:
+                for y in x.values():
+                    if y is not None:
+                        walk(y)
+            return
+        if id(x) in seen:
+            return
+        seen.add(id(x))
+        offsets, children = _plan(t)
+        if t is QualifiedName:
+            for y in x:
+                walk(y)
+        elif offsets == ("start", "end"):
+            plain.append(x)
+        elif offsets or t is Mark:
+            other.setdefault(offsets, []).append(x)
+        for a in children:
+            v = getattr(x, a)
+            if v is not None:
+                walk(v)
+
+    for r in roots:
+        walk(r)
+    return plain, list(other.items())
+
+
+def shift_flat(plan: tuple[list, list], d: int) -> None:
+    """Move what `plan` (flat_plan) holds by d characters."""
+    plain, other = plan
+    for x in plain:
+        x.start += d
+        x.end += d
+    for attrs, xs in other:
+        for x in xs:
+            for a in attrs:
+                setattr(x, a, getattr(x, a) + d)
+            if x.__class__ is Mark and x.bad_args:
+                x.bad_args = [(s + d, e + d, t) for s, e, t in x.bad_args]
 
 
 _DUMP_FIELDS = ("text", "kind", "name", "key", "op", "keyword", "placement", "code", "message",
