@@ -570,6 +570,7 @@ class DbmtServer(LanguageServer):
         between: requests are answered and edits applied meanwhile (an edit adds what it
         changes). Publishes once nothing is left, so what is published is one state's."""
         token = None
+        asked = False  # for progress: once (a client that refused is not asked again)
         done = 0
         last_pct = -1
         self._pause_gc()
@@ -579,7 +580,8 @@ class DbmtServer(LanguageServer):
                 if not wss:
                     break
                 left = sum(len(ws.unchecked) for ws in wss)
-                if token is None and left >= PROGRESS_MIN_UNITS and self.ctx.client.work_done_progress:
+                if not asked and left >= PROGRESS_MIN_UNITS and self.ctx.client.work_done_progress:
+                    asked = True
                     token = await self._begin_progress("dbmt: checking", f"{left:,} elements")
                 for ws in wss:
                     n = len(ws.unchecked)
