@@ -3,15 +3,14 @@ units at a time, requests answered in between, more edits arriving meanwhile): o
 is checked, the result is a fresh load's, however the work was sliced."""
 
 import random
-import shutil
 from pathlib import Path
 
 import pytest
 
 from dbmt.workspace import Workspace
-from dbmt.workspace.config import Config, find_root, load_config
+from dbmt.workspace.config import Config
 
-from test_incremental import SHOP, SNIPPETS, _dump
+from test_incremental import SNIPPETS, _dump, open_shop_copy
 
 
 def _settle(ws: Workspace, rnd: random.Random) -> int:
@@ -26,11 +25,7 @@ def test_edits_between_slices_end_as_a_fresh_load(tmp_path, seed):
     """Random line and character edits, some removing or re-adding a file; after each, a random
     number of slices of random sizes (often none), so that edits pile up on an unfinished
     check. Whenever the check is finished, the result equals a fresh load of the texts."""
-    root = tmp_path / "shop"
-    shutil.copytree(SHOP, root)
-    found = find_root(root)
-    config = load_config(found.path, found.config_file)
-    ws = Workspace.open(root, config=config)
+    root, config, ws = open_shop_copy(tmp_path)
     rnd = random.Random(seed)
     paths = sorted(ws.files)
     removed: dict[str, str] = {}

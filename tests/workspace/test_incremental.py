@@ -191,19 +191,26 @@ SNIPPETS = [
 ]
 
 
+def open_shop_copy(tmp_path: Path) -> tuple[Path, Config, Workspace]:
+    """A copy of examples/shop under tmp_path, its config, and the workspace loaded from it."""
+    import shutil
+
+    from dbmt.workspace.config import find_root, load_config
+
+    root = tmp_path / "shop"
+    shutil.copytree(SHOP, root)
+    found = find_root(root)
+    config = load_config(found.path, found.config_file)
+    return root, config, Workspace.open(root, config=config)
+
+
 @pytest.mark.parametrize("seed", [7, 11, 15, 18, 22, 23, 31, 39, 47, 57])
 def test_random_edits_match_a_fresh_load(tmp_path, seed):
     """Random line edits across the example workspace: after each one, the incremental result
     equals a fresh load of the same texts (positions of related information included)."""
     import random
-    import shutil
 
-    root = tmp_path / "shop"
-    shutil.copytree(SHOP, root)
-    from dbmt.workspace.config import find_root, load_config
-    found = find_root(root)
-    config = load_config(found.path, found.config_file)
-    ws = Workspace.open(root, config=config)
+    root, config, ws = open_shop_copy(tmp_path)
     rnd = random.Random(seed)
     snippets = SNIPPETS
     paths = sorted(ws.files)
@@ -279,14 +286,8 @@ def test_edit_in_one_element_rechecks_that_element_only(tmp_path):
 def test_random_character_edits_match_a_fresh_load(tmp_path, seed):
     """Edits anywhere, not at line starts: into names, strings, brackets and comments."""
     import random
-    import shutil
 
-    root = tmp_path / "shop"
-    shutil.copytree(SHOP, root)
-    from dbmt.workspace.config import find_root, load_config
-    found = find_root(root)
-    config = load_config(found.path, found.config_file)
-    ws = Workspace.open(root, config=config)
+    root, config, ws = open_shop_copy(tmp_path)
     rnd = random.Random(seed)
     pieces = SNIPPETS + ["}", "{", "'", "/*", "*/", "`", "[", "]", "(", ")", "\n", " ", "x", "😀", ".", ":", "%"]
     paths = sorted(ws.files)
