@@ -10,7 +10,7 @@ import pytest
 from dbmt.workspace import Workspace
 from dbmt.workspace.config import Config
 
-from test_incremental import SNIPPETS, _dump, open_shop_copy
+from test_incremental import SNIPPETS, _dump, character_edit, open_shop_copy
 
 
 def _settle(ws: Workspace, rnd: random.Random) -> int:
@@ -42,12 +42,7 @@ def test_edits_between_slices_end_as_a_fresh_load(tmp_path, seed):
             Path(p).unlink()
             ws.remove_file(p, defer=True)
         elif p not in removed:
-            text = ws.text_of(p)
-            at = rnd.randrange(len(text) + 1)
-            if text and rnd.random() < 0.4:
-                text = text[:at] + text[at + rnd.randrange(1, 30):]
-            else:
-                text = text[:at] + rnd.choice(pieces) + text[at:]
+            text, _at = character_edit(rnd, ws.text_of(p), pieces)
             Path(p).write_text(text, encoding="utf-8")
             ws.update_file(p, text, defer=True)
         for _ in range(rnd.choice([0, 0, 1, 2])):

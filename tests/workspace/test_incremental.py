@@ -282,6 +282,15 @@ def test_edit_in_one_element_rechecks_that_element_only(tmp_path):
     assert msgs == {"unknown table 'nope'": "nope", "unknown table 'gone'": "gone"}
 
 
+def character_edit(rnd, text: str, pieces: list[str]) -> tuple[str, int]:
+    """text with a random stretch of up to 29 characters deleted (2 in 5) or one of `pieces`
+    inserted, at a random offset; and that offset."""
+    at = rnd.randrange(len(text) + 1)
+    if text and rnd.random() < 0.4:
+        return text[:at] + text[at + rnd.randrange(1, 30):], at
+    return text[:at] + rnd.choice(pieces) + text[at:], at
+
+
 @pytest.mark.parametrize("seed", [3, 8, 13, 21, 34])
 def test_random_character_edits_match_a_fresh_load(tmp_path, seed):
     """Edits anywhere, not at line starts: into names, strings, brackets and comments."""
@@ -293,12 +302,7 @@ def test_random_character_edits_match_a_fresh_load(tmp_path, seed):
     paths = sorted(ws.files)
     for step in range(40):
         p = rnd.choice(paths)
-        text = ws.text_of(p)
-        at = rnd.randrange(len(text) + 1)
-        if text and rnd.random() < 0.4:
-            text = text[:at] + text[at + rnd.randrange(1, 30):]
-        else:
-            text = text[:at] + rnd.choice(pieces) + text[at:]
+        text, at = character_edit(rnd, ws.text_of(p), pieces)
         ws.update_file(p, text)
         Path(p).write_text(text, encoding="utf-8")
         fresh = Workspace.open(root, config=config)
