@@ -569,20 +569,18 @@ class DbmtServer(LanguageServer):
         """Check what edits left, CHECK_SLICE_UNITS at a time, yielding to the event loop in
         between: requests are answered and edits applied meanwhile (an edit adds what it
         changes). Publishes once nothing is left, so what is published is one state's."""
-        token = None
-        asked = False  # for progress: once (a client that refused is not asked again)
+        progress: _Progress | None = None
         done = 0
-        last_pct = -1
         self._pause_gc()
         try:
             while True:
                 wss = [r.ws for r in list(self.session.roots.values()) if r.ws is not None and r.ws.unchecked]
                 if not wss:
                     break
-                left = sum(len(ws.unchecked) for ws in wss)
-                if not asked and left >= PROGRESS_MIN_UNITS and self.ctx.client.work_done_progress:
-                    asked = True
-                    token = await self._begin_progress("dbmt: checking", f"{left:,} elements")
+                if progress is None and self.ctx.client.work_done_progress:
+                    left = sum(len(ws.unchecked) for ws in wss)
+                    if left >= PROGRESS_MIN_UNITS:
+                        progress = _Progress(self, "dbmt: checking", f"{left:,} elements")
                 for ws in wss:
                     n = len(ws.unchecked)
                     try:
@@ -591,31 +589,17 @@ class DbmtServer(LanguageServer):
                         self.log_exception("checking after an edit", exc)
                         ws.forget_unchecked()
                     done += n - len(ws.unchecked)
-                if token is not None:
+                if progress is not None:
                     left = sum(len(r.ws.unchecked) for r in self.session.roots.values() if r.ws is not None)
-                    pct = int(100 * done / max(1, done + left))
-                    if pct != last_pct:
-                        last_pct = pct
-                        self.work_done_progress.report(token, types.WorkDoneProgressReport(
-                            message=f"{done:,} of {done + left:,} elements", percentage=pct))
+                    progress.report(done, done + left)
                 if self._answered is not None and done <= CHECK_SLICE_UNITS:
                     self._answered.clear()
                     await self._answered.wait()
                 await asyncio.sleep(0)
         finally:
-            if token is not None:
-                self.work_done_progress.end(token, types.WorkDoneProgressEnd(message=f"{done:,} elements checked"))
+            if progress is not None:
+                progress.end(f"{done:,} elements checked")
         self.publish_pending()
-
-    async def _begin_progress(self, title: str, message: str) -> str | None:
-        token = f"dbmt-check-{uuid.uuid4().hex[:8]}"
-        try:
-            await asyncio.wait_for(self.work_done_progress.create_async(token), 10)
-            self.work_done_progress.begin(token, types.WorkDoneProgressBegin(
-                title=title, message=message, percentage=0, cancellable=False))
-            return token
-        except Exception:
-            return None
 
     def publish_pending(self) -> None:
         """Push what changed (open files with their version, closed files too); in pull mode,
@@ -683,6 +667,41 @@ class DbmtServer(LanguageServer):
             send(None)
         except Exception as exc:
             self.log(f"{method} failed: {exc}", types.MessageType.Warning)
+
+
+class _Progress:
+    """Work-done progress for a re-check, without holding it up: the token is created in the
+    background (a client may answer late or never), begun when the client has accepted it,
+    and reported and ended only if it was begun."""
+
+    def __init__(self, server: "DbmtServer", title: str, message: str):
+        self.server = server
+        self.token = f"dbmt-check-{uuid.uuid4().hex[:8]}"
+        self.begun = False
+        self.over = False
+        self.last_pct = -1
+        created = asyncio.ensure_future(asyncio.wait_for(server.work_done_progress.create_async(self.token), 10))
+
+        def accepted(fut: asyncio.Future) -> None:
+            if self.over or fut.cancelled() or fut.exception() is not None:
+                return
+            server.work_done_progress.begin(self.token, types.WorkDoneProgressBegin(
+                title=title, message=message, percentage=0, cancellable=False))
+            self.begun = True
+
+        created.add_done_callback(accepted)
+
+    def report(self, done: int, total: int) -> None:
+        pct = int(100 * done / max(1, total))
+        if self.begun and pct != self.last_pct:
+            self.last_pct = pct
+            self.server.work_done_progress.report(self.token, types.WorkDoneProgressReport(
+                message=f"{done:,} of {total:,} elements", percentage=pct))
+
+    def end(self, message: str) -> None:
+        self.over = True
+        if self.begun:
+            self.server.work_done_progress.end(self.token, types.WorkDoneProgressEnd(message=message))
 
 
 async def _drive(gen):
