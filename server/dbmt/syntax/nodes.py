@@ -542,41 +542,39 @@ def _compactor(cls: type):
     return f
 
 
-def flat_plan(roots) -> tuple[list, list]:
+def flat_plan(roots) -> tuple[list, list, list]:
     """What moving `roots` by some characters changes, flat: (nodes whose offsets are just
-    start and end, [(attribute names, nodes with those offsets)] for the rest, marks among
-    them). Some nodes have two parents (a mark is in its column's list and its chunk's, a
-    Records element's name is its records' table): each is listed once. A chunk keeps its
-    plan once it has moved (ChunkSyntax.shift): a file being edited moves every chunk after
-    the edit, again and again, and a pass over flat lists beats walking the tree each time."""
+    start and end, [(attribute names, nodes with those offsets)] for the rest, the marks with
+    bad arguments, whose places move too). Some nodes have two parents (a mark is in its
+    column's list and its chunk's, a Records element's name is its records' table): each is
+    listed once. A chunk keeps its plan once it has moved (ChunkSyntax.shift): a file being
+    edited moves every chunk after the edit, again and again, and a pass over flat lists beats
+    walking the tree each time."""
     plain: list = []
     other: dict[tuple[str, ...], list] = {}
+    marks: list = []
     seen: set[int] = set()
 
     def walk(x) -> None:
         t = x.__class__
-        if t is list or t is tuple:
-            for y in x:
+        if t is list or t is tuple or t is dict:
+            for y in (x.values() if t is dict else x):
                 if y is not None:
                     walk(y)
             return
-        if t is str or t is int or t is dict:
-            if t is dict:
-                for y in x.values():
-                    if y is not None:
-                        walk(y)
-            return
-        if id(x) in seen:
+        if t is str or t is int or id(x) in seen:
             return
         seen.add(id(x))
         offsets, children = _plan(t)
-        if t is QualifiedName:
+        if t is QualifiedName:  # a tuple of names: no offsets of its own
             for y in x:
                 walk(y)
         elif offsets == ("start", "end"):
             plain.append(x)
-        elif offsets or t is Mark:
+        elif offsets:
             other.setdefault(offsets, []).append(x)
+        if t is Mark and x.bad_args:
+            marks.append(x)
         for a in children:
             v = getattr(x, a)
             if v is not None:
@@ -584,12 +582,12 @@ def flat_plan(roots) -> tuple[list, list]:
 
     for r in roots:
         walk(r)
-    return plain, list(other.items())
+    return plain, list(other.items()), marks
 
 
-def shift_flat(plan: tuple[list, list], d: int) -> None:
+def shift_flat(plan: tuple[list, list, list], d: int) -> None:
     """Move what `plan` (flat_plan) holds by d characters."""
-    plain, other = plan
+    plain, other, marks = plan
     for x in plain:
         x.start += d
         x.end += d
@@ -597,8 +595,8 @@ def shift_flat(plan: tuple[list, list], d: int) -> None:
         for x in xs:
             for a in attrs:
                 setattr(x, a, getattr(x, a) + d)
-            if x.__class__ is Mark and x.bad_args:
-                x.bad_args = [(s + d, e + d, t) for s, e, t in x.bad_args]
+    for x in marks:
+        x.bad_args = [(s + d, e + d, t) for s, e, t in x.bad_args]
 
 
 _DUMP_FIELDS = ("text", "kind", "name", "key", "op", "keyword", "placement", "code", "message",
