@@ -15,6 +15,11 @@ DEFAULT_DEBOUNCE_MS = 150
 DEFAULT_MAX_DIAGNOSTICS = 1000
 
 
+def _is_number(v: Any) -> bool:
+    """An int or a float from the client's JSON (not a bool, which Python counts as an int)."""
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
 @dataclasses.dataclass
 class Settings:
     debounce_ms: int = DEFAULT_DEBOUNCE_MS
@@ -40,7 +45,7 @@ class Settings:
             raw = raw["dbmt"]
         deb = raw.get("debounce", raw.get("debounceMs"))
         if deb is not None:
-            if isinstance(deb, (int, float)) and not isinstance(deb, bool) and 0 <= deb <= 10_000:
+            if _is_number(deb) and 0 <= deb <= 10_000:
                 out.debounce_ms = int(deb)
             else:
                 out.problems.append(f"dbmt.debounce must be a number of milliseconds from 0 to 10000, got {deb!r}")
@@ -57,13 +62,13 @@ class Settings:
             out.problems.append("dbmt.severity must be an object of CODE: level")
         dl = raw.get("analysisDeadlineMs")
         if dl is not None:
-            if isinstance(dl, (int, float)) and not isinstance(dl, bool) and dl > 0:
+            if _is_number(dl) and dl > 0:
                 out.analysis_deadline_ms = int(dl)
             else:
                 out.problems.append(f"dbmt.analysisDeadlineMs must be a positive number of milliseconds, got {dl!r}")
         mdf = raw.get("maxDiagnosticsPerFile")
         if mdf is not None:
-            if isinstance(mdf, (int, float)) and not isinstance(mdf, bool) and mdf >= 0 and mdf == int(mdf):
+            if _is_number(mdf) and mdf >= 0 and mdf == int(mdf):
                 out.max_diagnostics_per_file = int(mdf)
             else:
                 out.problems.append(f"dbmt.maxDiagnosticsPerFile must be a whole number, 0 for no limit, got {mdf!r}")
